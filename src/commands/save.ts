@@ -1,0 +1,148 @@
+// `logbook save`: read -> plan -> apply the session log, then the wiki phase and the sync phase.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { openRepo, strictWhoami } from "../context.js";
+import type { Deps } from "../deps.js";
+import { DataError, UsageError } from "../errors.js";
+import { userBlock } from "../identity/identity.js";
+import { decodeNarrative, parseNarrative, type Narrative, type SectionKey } from "../log/narrative.js";
+import { renderLog, renderUpdate, SESSION_ID_RE } from "../log/render.js";
+import { formatScope, logDir, parseScope, type Scope } from "../log/scope.js";
+import { slugProblem } from "../log/slug.js";
+import { applyLogWrite, type LogWritePlan } from "../log/write.js";
+import { zoned } from "../util/time.js";
+import { jsonFlag, str, type Command } from "./types.js";
+
+export interface SaveOptions {
+  scope: string;
+  topic: string;
+  session?: string | undefined;
+  /** A narrative file; else `narrative`; else stdin. */
+  file?: string | undefined;
+  narrative?: string | undefined;
+  wiki?: boolean;
+  sync?: boolean;
+}
+
+export interface SaveResult {
+  path: string;
+  session: string;
+  /** The id was generated here (the caller should reuse it). */
+  newSession: boolean;
+  appended: boolean;
+  linesAdded: number;
+  warnings: string[];
+}
+
+export interface SaveInputs {
+  scope: Scope;
+  topic: string;
+  session: string;
+  newSession: boolean;
+}
+
+/** Flags first: a bad flag value is a usage error (64) before anything is read. */
+export function checkSaveFlags(o: SaveOptions, deps: Pick<Deps, "env" | "newId">): SaveInputs {
+  const scope = parseScope(o.scope);
+  const problem = slugProblem(o.topic);
+  if (problem) throw new UsageError(`--topic "${o.topic}" ${problem}. Use a short lowercase kebab slug of the session's main work, e.g. --topic dns-fix.`);
+  let session = o.session ?? deps.env.LOGBOOK_SESSION_ID ?? deps.env.CLAUDE_CODE_SESSION_ID;
+  let newSession = false;
+  if (session === undefined || session === "") {
+    session = deps.newId();
+    newSession = true;
+  }
+  if (!SESSION_ID_RE.test(session)) {
+    throw new UsageError(`--session "${session.slice(0, 60)}": a session id is 1-200 letters, digits, '.', '_', ':' or '-' (a Claude Code session id is a UUID).`);
+  }
+  return { scope, topic: o.topic, session, newSession };
+}
+
+export async function readNarrativeText(o: SaveOptions, deps: Deps): Promise<{ text: string; source: string }> {
+  if (o.file !== undefined) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(o.file);
+    } catch (e) {
+      throw new UsageError(`--file ${o.file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+    }
+    return { text: decodeNarrative(bytes, o.file), source: o.file };
+  }
+  if (o.narrative !== undefined) return { text: decodeNarrative(Buffer.from(o.narrative, "utf8"), "narrative"), source: "narrative" };
+  const bytes = await deps.readStdin();
+  if (bytes === undefined) {
+    throw new DataError("no narrative: pipe the session narrative on stdin or pass --file <narrative.md>.");
+  }
+  return { text: decodeNarrative(bytes, "stdin"), source: "stdin" };
+}
+
+export function planLogWrite(
+  inputs: SaveInputs,
+  who: { user: string; name: string; role: string; machine: string },
+  narrative: Narrative,
+  now: Date,
+  timeZone: string,
+): LogWritePlan {
+  const z = zoned(now, timeZone);
+  const yesterday = zoned(new Date(now.getTime() - 86400_000), timeZone).date;
+  const header = { session: inputs.session, user: who.user, date: z.date, scope: formatScope(inputs.scope), topic: inputs.topic };
+  return {
+    dir: logDir(inputs.scope),
+    base: `${z.date}-${who.user}-${inputs.topic}`,
+    session: inputs.session,
+    ownPrefixes: [...new Set([`${z.date}-${who.user}-`, `${yesterday}-${who.user}-`])],
+    content: renderLog(header, userBlock(who), narrative),
+    update: renderUpdate(z.time, z.abbr, inputs.topic, narrative),
+  };
+}
+
+export async function run(o: SaveOptions, deps: Deps, optional: ReadonlySet<SectionKey> = new Set()): Promise<SaveResult> {
+  const inputs = checkSaveFlags(o, deps);
+  const ctx = await openRepo(deps);
+  const who = strictWhoami(ctx, deps);
+  const { text, source } = await readNarrativeText(o, deps);
+  const parsed = parseNarrative(text, source, optional);
+  if (!parsed.value) throw new DataError(parsed.errors.join("; ") + ". Nothing was written.", { errors: parsed.errors });
+  for (const message of parsed.warnings) deps.emit({ type: "warning", message });
+  if (inputs.newSession) deps.emit({ type: "session-id", session: inputs.session });
+
+  const plan = planLogWrite(inputs, who, parsed.value, deps.now(), ctx.config.timezone);
+  const written = await applyLogWrite(ctx.repo.root, join(ctx.state, "tmp"), plan);
+  deps.emit({ type: "saved", path: written.path, appended: written.appended });
+  return {
+    path: written.path,
+    session: inputs.session,
+    newSession: inputs.newSession,
+    appended: written.appended,
+    linesAdded: written.linesAdded,
+    warnings: parsed.warnings,
+  };
+}
+
+export const command: Command<SaveOptions, SaveResult> = {
+  usage:
+    "logbook save --scope <general|project:<name>|client:<slug>> --topic <kebab-slug> [--session <id>] [--file <narrative.md>] [--no-wiki] [--no-sync] [--json]",
+  summary: "write this session's log (narrative on stdin or --file), then compile the wiki and sync",
+  options: {
+    scope: { type: "string" },
+    topic: { type: "string" },
+    session: { type: "string" },
+    file: { type: "string" },
+    "no-wiki": { type: "boolean" },
+    "no-sync": { type: "boolean" },
+    ...jsonFlag,
+  },
+  parse(v) {
+    const scope = str(v.scope);
+    const topic = str(v.topic);
+    if (scope === undefined) throw new UsageError("--scope is required: general, project:<name> or client:<slug>.");
+    if (topic === undefined) throw new UsageError("--topic is required: a short kebab slug of this session's main work, e.g. dns-fix.");
+    return { scope, topic, session: str(v.session), file: str(v.file), wiki: v["no-wiki"] !== true, sync: v["no-sync"] !== true };
+  },
+  run: (o, deps) => run(o, deps),
+  print(r, io) {
+    if (io.json) return io.out(JSON.stringify({ path: r.path, session: r.session, appended: r.appended, warnings: r.warnings }) + "\n");
+    if (r.newSession) io.out(`Session: ${r.session} (new; pass --session ${r.session} to save into this log again)\n`);
+    io.out(`File: ${r.path} (+${r.linesAdded} lines, ${r.appended ? "appended" : "created"})\n`);
+  },
+};

@@ -1,0 +1,1 @@
+declare const __LOGBOOK_VERSION__: string;
