@@ -1,10 +1,10 @@
 // Bundles the CLI and the library with esbuild. Commands are dynamic imports, so each lands in its own
 // chunk and `logbook --version` loads only the entry (start-up is measured by `npm run bench`).
 import { build } from "esbuild";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+// dist/ is overwritten in place, not deleted first: other processes (parallel tests) may be running the CLI.
 await build({
   entryPoints: { cli: "src/cli.ts", index: "src/index.ts" },
   outdir: "dist",

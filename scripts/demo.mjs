@@ -17,7 +17,8 @@ const baseEnv = {
   GIT_CONFIG_GLOBAL: join(home, ".gitconfig"),
   NO_COLOR: "1",
 };
-const say = (s) => console.log(`\n\x1b[1m== ${s}\x1b[0m`.replace(/\x1b\[[0-9;]*m/g, process.stdout.isTTY && !process.env.NO_COLOR ? "$&" : ""));
+const bold = process.stdout.isTTY && !process.env.NO_COLOR;
+const say = (s) => console.log(bold ? `\n\u001b[1m== ${s}\u001b[0m` : `\n== ${s}`);
 const git = (cwd, ...args) => execFileSync("git", ["-c", "user.name=Setup", "-c", "user.email=setup@example.com", ...args], { cwd, env: baseEnv, encoding: "utf8" });
 
 function lb(machine, args, input) {

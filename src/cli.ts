@@ -12,6 +12,14 @@ const COMMANDS: Record<string, Loader> = {
   init: c(() => import("./commands/init.js")),
   whoami: c(() => import("./commands/whoami.js")),
   save: c(() => import("./commands/save.js")),
+  sync: c(() => import("./commands/sync.js")),
+  checkpoint: c(() => import("./commands/checkpoint.js")),
+  notes: c(() => import("./commands/notes.js")),
+  wiki: c(() => import("./commands/wiki.js")),
+  search: c(() => import("./commands/search.js")),
+  transcript: c(() => import("./commands/transcript.js")),
+  secret: c(() => import("./commands/secret.js")),
+  mcp: c(() => import("./commands/mcp.js")),
 };
 
 const HELP = `logbook ${__LOGBOOK_VERSION__}: session logs, a compiled wiki and safe git sync for many agent sessions
