@@ -20,6 +20,7 @@ const COMMANDS: Record<string, Loader> = {
   transcript: c(() => import("./commands/transcript.js")),
   secret: c(() => import("./commands/secret.js")),
   mcp: c(() => import("./commands/mcp.js")),
+  hook: c(() => import("./commands/hook.js")),
 };
 
 const HELP = `logbook ${__LOGBOOK_VERSION__}: session logs, a compiled wiki and safe git sync for many agent sessions

@@ -7,7 +7,7 @@ export type LogEvent =
   | { type: "saved"; path: string; appended: boolean }
   | { type: "lock-wait"; holder: string; waitedMs: number; limitMs: number }
   | { type: "lock-reclaimed"; reason: string }
-  | { type: "index-lock-removed"; ageSeconds: number }
+  | { type: "index-lock-removed"; path: string; ageSeconds: number }
   | { type: "rebase-recovered"; detail: string }
   | { type: "cruft-removed"; path: string }
   | { type: "identity-reconciled"; name: string; email: string }
@@ -27,8 +27,6 @@ export interface Formatter {
   events: LogEvent[];
 }
 
-const BANNER = "=".repeat(60);
-
 /** Renders one event as human text (or undefined: not shown). Exhaustive: a new event must be handled. */
 export function renderEvent(e: LogEvent): string | undefined {
   switch (e.type) {
@@ -45,7 +43,7 @@ export function renderEvent(e: LogEvent): string | undefined {
     case "lock-reclaimed":
       return `reclaimed a stale sync lock: ${e.reason}`;
     case "index-lock-removed":
-      return `removed a stale .git/index.lock (${e.ageSeconds}s old, no git process was using this repository)`;
+      return `removed a stale ${e.path} (${e.ageSeconds}s old; no git process was using this repository)`;
     case "rebase-recovered":
       return `recovered an interrupted logbook sync: ${e.detail}`;
     case "cruft-removed":
@@ -67,7 +65,7 @@ export function renderEvent(e: LogEvent): string | undefined {
     case "push-pending":
       return undefined;
     case "note-for-you":
-      return [BANNER, `MESSAGE FROM ${e.author} (${e.date})`, BANNER, e.body.trimEnd(), BANNER].join("\n");
+      return undefined; // printed with the result, before the summary (the seed's order)
     case "vault":
       return e.status === "pending" ? `vault: ${e.message}` : undefined;
     case "wiki":

@@ -14,6 +14,7 @@ import {
   parseRoster,
   userIdRe,
 } from "../identity/identity.js";
+import { applyClaudeSetup, describeClaudeSetup, planClaudeSetup } from "../claude/setup.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { isTimeZone, localTimeZone } from "../util/time.js";
 import { jsonFlag, str, type Command } from "./types.js";
@@ -24,6 +25,10 @@ export interface InitOptions {
   email?: string | undefined;
   role?: string | undefined;
   timezone?: string | undefined;
+  /** Also add a Claude Code SessionEnd hook to .claude/settings.json. */
+  hooks?: boolean;
+  /** Overwrite existing slash commands / a different logbook hook. */
+  force?: boolean;
 }
 
 export interface InitResult {
@@ -120,15 +125,22 @@ export async function run(o: InitOptions, deps: Deps): Promise<InitResult> {
     writes.push({ path: ".gitignore", content: `${before}${sep}# logbook: this machine's identity\n${IGNORE_LINE}\n`, what: `added ${IGNORE_LINE} to .gitignore` });
   }
 
+  // Claude Code: slash commands (and the SessionEnd hook with --hooks); planned before anything is written.
+  const claude = planClaudeSetup(root, { hooks: o.hooks === true, force: o.force === true, cliCommand: "logbook" });
+
   for (const w of writes) {
     await writeFileAtomic(join(root, ...w.path.split("/")), w.content);
     changes.push(w.what);
   }
+  await applyClaudeSetup(root, claude);
+  const described = describeClaudeSetup(claude);
+  changes.push(...described.changes);
+  skipped.push(...described.skipped);
   return { root, user, machine, changes, skipped };
 }
 
 export const command: Command<InitOptions, InitResult> = {
-  usage: "logbook init [--user <id>] [--name <full name>] [--email <email>] [--role <role>] [--timezone <zone>]",
+  usage: "logbook init [--user <id>] [--name <full name>] [--email <email>] [--role <role>] [--timezone <zone>] [--hooks] [--force]",
   summary: "set up logbook in a knowledge repo for this machine",
   options: {
     user: { type: "string" },
@@ -136,9 +148,19 @@ export const command: Command<InitOptions, InitResult> = {
     email: { type: "string" },
     role: { type: "string" },
     timezone: { type: "string" },
+    hooks: { type: "boolean" },
+    force: { type: "boolean" },
     ...jsonFlag,
   },
-  parse: (v) => ({ user: str(v.user), name: str(v.name), email: str(v.email), role: str(v.role), timezone: str(v.timezone) }),
+  parse: (v) => ({
+    user: str(v.user),
+    name: str(v.name),
+    email: str(v.email),
+    role: str(v.role),
+    timezone: str(v.timezone),
+    hooks: v.hooks === true,
+    force: v.force === true,
+  }),
   run,
   print(r, io) {
     if (io.json) return io.out(JSON.stringify(r) + "\n");

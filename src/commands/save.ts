@@ -1,6 +1,8 @@
 // `logbook save`: read -> plan -> apply the session log, then the wiki phase and the sync phase.
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import type { TranscriptFacts } from "../log/transcript.js";
 import { openRepo, strictWhoami } from "../context.js";
 import type { Deps } from "../deps.js";
 import { DataError, UsageError } from "../errors.js";
@@ -12,6 +14,10 @@ import { slugProblem } from "../log/slug.js";
 import { applyLogWrite, type LogWritePlan } from "../log/write.js";
 import { zoned } from "../util/time.js";
 import { jsonFlag, str, type Command } from "./types.js";
+import type { SyncResult } from "../sync/pipeline.js";
+import { DEFERRED_SAVE } from "../sync/messages.js";
+import { noteBanner, postCommitSummary, syncJson } from "../sync/summary.js";
+import type { WikiPhaseResult } from "../wiki/phase.js";
 
 export interface SaveOptions {
   scope: string;
@@ -22,9 +28,17 @@ export interface SaveOptions {
   narrative?: string | undefined;
   wiki?: boolean;
   sync?: boolean;
+  /** A Claude Code transcript to take facts from; false: do not look for one; undefined: find it by session id. */
+  transcript?: string | false | undefined;
 }
 
 export interface SaveResult {
+  /** The wiki phase's outcome (undefined: skipped by --no-wiki or a general-scope log). */
+  wiki?: WikiPhaseResult | undefined;
+  /** The sync phase's outcome (undefined: --no-sync). */
+  sync?: SyncResult | undefined;
+  author: { name: string; email: string };
+  exitCode: number;
   path: string;
   session: string;
   /** The id was generated here (the caller should reuse it). */
@@ -100,28 +114,71 @@ export async function run(o: SaveOptions, deps: Deps, optional: ReadonlySet<Sect
   const inputs = checkSaveFlags(o, deps);
   const ctx = await openRepo(deps);
   const who = strictWhoami(ctx, deps);
+  // Facts from the session's transcript fill Configuration Changes and Commands & Outputs (read before writing).
+  let facts: TranscriptFacts | undefined;
+  if (o.transcript !== false) {
+    const { findTranscript, readTranscript } = await import("../log/transcript.js");
+    const file =
+      o.transcript !== undefined
+        ? resolve(deps.cwd, o.transcript)
+        : inputs.newSession
+          ? undefined
+          : findTranscript(inputs.session, deps.env, deps.env.HOME || deps.env.USERPROFILE || homedir());
+    if (file !== undefined) {
+      facts = await readTranscript(file, { repoRoot: ctx.repo.root });
+      for (const message of facts.warnings) deps.emit({ type: "warning", message });
+    }
+  }
   const { text, source } = await readNarrativeText(o, deps);
-  const parsed = parseNarrative(text, source, optional);
+  const parsed = parseNarrative(text, source, facts ? new Set<SectionKey>([...optional, "config", "commands"]) : optional);
   if (!parsed.value) throw new DataError(parsed.errors.join("; ") + ". Nothing was written.", { errors: parsed.errors });
+  if (facts) {
+    const { factsSections } = await import("../log/facts.js");
+    const merged = factsSections(facts, { config: parsed.value.sections.config, commands: parsed.value.sections.commands });
+    parsed.value.sections.config = merged.config;
+    parsed.value.sections.commands = merged.commands;
+  }
   for (const message of parsed.warnings) deps.emit({ type: "warning", message });
   if (inputs.newSession) deps.emit({ type: "session-id", session: inputs.session });
 
   const plan = planLogWrite(inputs, who, parsed.value, deps.now(), ctx.config.timezone);
   const written = await applyLogWrite(ctx.repo.root, join(ctx.state, "tmp"), plan);
   deps.emit({ type: "saved", path: written.path, appended: written.appended });
+  const warnings = [...parsed.warnings];
+
+  // Phase 3: the wiki (never blocks the save)
+  let wiki: WikiPhaseResult | undefined;
+  if (o.wiki !== false && inputs.scope.kind !== "general") {
+    const { runWikiPhase } = await import("../wiki/phase.js");
+    wiki = await runWikiPhase(ctx, written.path, deps);
+    warnings.push(...wiki.warnings);
+  }
+
+  // Phase 4: sync exactly what this session wrote
+  let sync: SyncResult | undefined;
+  if (o.sync !== false) {
+    const { runSync } = await import("../sync/pipeline.js");
+    const paths = [written.path, ...(wiki?.changed ?? [])];
+    const message = `session log${written.appended ? " update" : ""}: ${who.user} ${formatScope(inputs.scope)} ${inputs.topic}`;
+    sync = await runSync(ctx.repo, ctx.config, { mode: "paths", paths, message, purpose: "save" }, deps, who);
+  }
   return {
     path: written.path,
     session: inputs.session,
     newSession: inputs.newSession,
     appended: written.appended,
     linesAdded: written.linesAdded,
-    warnings: parsed.warnings,
+    warnings,
+    wiki,
+    sync,
+    author: { name: who.name, email: who.email },
+    exitCode: sync?.exitCode ?? 0,
   };
 }
 
 export const command: Command<SaveOptions, SaveResult> = {
   usage:
-    "logbook save --scope <general|project:<name>|client:<slug>> --topic <kebab-slug> [--session <id>] [--file <narrative.md>] [--no-wiki] [--no-sync] [--json]",
+    "logbook save --scope <general|project:<name>|client:<slug>> --topic <kebab-slug> [--session <id>] [--file <narrative.md>] [--transcript <file.jsonl> | --no-transcript] [--no-wiki] [--no-sync] [--json]",
   summary: "write this session's log (narrative on stdin or --file), then compile the wiki and sync",
   options: {
     scope: { type: "string" },
@@ -130,6 +187,8 @@ export const command: Command<SaveOptions, SaveResult> = {
     file: { type: "string" },
     "no-wiki": { type: "boolean" },
     "no-sync": { type: "boolean" },
+    transcript: { type: "string" },
+    "no-transcript": { type: "boolean" },
     ...jsonFlag,
   },
   parse(v) {
@@ -137,12 +196,24 @@ export const command: Command<SaveOptions, SaveResult> = {
     const topic = str(v.topic);
     if (scope === undefined) throw new UsageError("--scope is required: general, project:<name> or client:<slug>.");
     if (topic === undefined) throw new UsageError("--topic is required: a short kebab slug of this session's main work, e.g. dns-fix.");
-    return { scope, topic, session: str(v.session), file: str(v.file), wiki: v["no-wiki"] !== true, sync: v["no-sync"] !== true };
+    const transcript = v["no-transcript"] === true ? false : str(v.transcript);
+    return { scope, topic, session: str(v.session), file: str(v.file), wiki: v["no-wiki"] !== true, sync: v["no-sync"] !== true, transcript };
   },
   run: (o, deps) => run(o, deps),
   print(r, io) {
-    if (io.json) return io.out(JSON.stringify({ path: r.path, session: r.session, appended: r.appended, warnings: r.warnings }) + "\n");
+    if (io.json) {
+      const wiki = r.wiki ? { status: r.wiki.status, target: r.wiki.target ?? null, changed: r.wiki.changed } : null;
+      return io.out(JSON.stringify({ path: r.path, session: r.session, appended: r.appended, warnings: r.warnings, wiki, ...(r.sync ? syncJson(r.sync) : {}) }) + "\n");
+    }
     if (r.newSession) io.out(`Session: ${r.session} (new; pass --session ${r.session} to save into this log again)\n`);
-    io.out(`File: ${r.path} (+${r.linesAdded} lines, ${r.appended ? "appended" : "created"})\n`);
+    const file = { path: r.path, linesAdded: r.linesAdded, appended: r.appended };
+    if (!r.sync) return io.out(`File: ${r.path} (+${r.linesAdded} lines, ${r.appended ? "appended" : "created"})\n`);
+    if (r.sync.deferred) {
+      io.out(`File: ${r.path} (+${r.linesAdded} lines, ${r.appended ? "appended" : "created"})\n`);
+      return io.out(`${DEFERRED_SAVE}\n`);
+    }
+    for (const n of r.sync.notes) io.out(noteBanner(n));
+    io.out(postCommitSummary(r.sync, r.author, file, r.wiki ? { changed: r.wiki.changed } : { changed: [] }));
   },
+  exitCode: (r) => r.exitCode,
 };

@@ -14,10 +14,14 @@ export interface GitOptions {
   okCodes?: readonly number[];
   /** Kill the command after this long (network calls are bounded so a sync never hangs holding the lock). */
   timeoutMs?: number;
+  /** Called once the git process has started (test pause points use it to stop "during" a step). */
+  onSpawn?: () => void;
 }
 
 export interface GitResult {
   stdout: string;
+  /** stdout as bytes (for cat-file --batch, where sizes are in bytes). */
+  raw: Buffer;
   stderr: string;
   code: number;
 }
@@ -80,6 +84,7 @@ export function runGit(args: readonly string[], opts: GitOptions): Promise<GitRe
         setTimeout(() => child.kill("SIGKILL"), 2000).unref();
       }, opts.timeoutMs);
     }
+    opts.onSpawn?.();
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e) => {
@@ -88,8 +93,10 @@ export function runGit(args: readonly string[], opts: GitOptions): Promise<GitRe
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
+      const raw = Buffer.concat(out);
       const result: GitResult = {
-        stdout: Buffer.concat(out).toString("utf8"),
+        raw,
+        stdout: raw.toString("utf8"),
         stderr: Buffer.concat(err).toString("utf8"),
         code: code ?? (signal ? 128 + 9 : -1),
       };
