@@ -142,7 +142,8 @@ export async function makeTeam(
   mkdirSync(join(seed, ".logbook"), { recursive: true });
   writeFileSync(join(seed, ".logbook", "users.json"), JSON.stringify(USERS, null, 2) + "\n");
   writeFileSync(join(seed, ".logbook", "config.yaml"), opts.config ?? "timezone: America/Los_Angeles\n");
-  writeFileSync(join(seed, ".gitignore"), ".logbook/identity.json\n");
+  // init writes Claude Code slash commands into every clone; keep them out of the sync tests' `git status`
+  writeFileSync(join(seed, ".gitignore"), ".logbook/identity.json\n.claude/commands/\n");
   writeFileSync(join(seed, "README.md"), "# team knowledge\n");
   git(seed, ["add", "-A"], env);
   git(seed, ["commit", "-qm", "init"], env);

@@ -245,7 +245,7 @@ describe("sync lock", { concurrency: 4 }, () => {
     writeOwner(path, owner({ pid: dead, host: "elsewhere", acquiredAt: then, heartbeatAt: then }));
     const reasons: string[] = [];
     const h = await acquireLock(opts(path, { onReclaim: (r) => reasons.push(r) }));
-    assert.match(reasons.join(), /no heartbeat from pid \d+ on elsewhere for 60s/);
+    assert.match(reasons.join(), /no heartbeat from pid \d+ on elsewhere for \d+s/);
     await h.release();
   });
 
@@ -292,7 +292,7 @@ describe("sync lock", { concurrency: 4 }, () => {
     age(path, 120_000);
     const reasons: string[] = [];
     const h = await acquireLock(opts(path, { graceMs: 60_000, onReclaim: (r) => reasons.push(r) }));
-    assert.match(reasons.join(), /no owner file for 120s/);
+    assert.match(reasons.join(), /no owner file for \d+s/);
     await h.release();
     assert.deepEqual(siblings(dir), []);
   });
@@ -314,7 +314,7 @@ describe("sync lock", { concurrency: 4 }, () => {
       if (junk !== path) age(path, 120_000);
       const reasons: string[] = [];
       const h = await acquireLock(opts(path, { graceMs: 60_000, onReclaim: (r) => reasons.push(r) }));
-      assert.match(reasons.join(), /for 120s/, what);
+      assert.match(reasons.join(), /for \d+s/, what);
       assert.deepEqual(readdirSync(path), [`owner-${h.owner.nonce}.json`], what);
       await h.release();
       assert.deepEqual(siblings(dir), [], what);
@@ -397,7 +397,7 @@ describe("sync lock", { concurrency: 4 }, () => {
     const journal = join(tmpDir(t), "journal.txt");
     writeFileSync(journal, "");
     const CYCLES = 25;
-    const base = { path, host: hostname(), waitMs: 60_000, staleMs: 10_000, graceMs: 1000 };
+    const base = { path, host: hostname(), waitMs: 120_000, staleMs: 30_000, graceMs: 1000 };
     const spawnWorker = (cycles: number) => lockClient(t, { ...base, loop: { cycles, journal } });
     type Slot = { client: ReturnType<typeof spawnWorker>; done: number };
     const slots: Slot[] = Array.from({ length: 8 }, () => ({ client: spawnWorker(CYCLES), done: 0 }));
@@ -407,7 +407,7 @@ describe("sync lock", { concurrency: 4 }, () => {
     const kills = 5;
     for (let k = 0; k < kills; k++) {
       const target = Math.floor(((k + 0.2 + rand() * 0.6) / (kills + 1)) * 8 * CYCLES);
-      await waitFor(() => readFileSync(journal, "utf8").split("\n").filter((l) => l.startsWith("exit ")).length >= target, `${target} cycles`, 30_000);
+      await waitFor(() => readFileSync(journal, "utf8").split("\n").filter((l) => l.startsWith("exit ")).length >= target, `${target} cycles`, 90_000);
       // Kill whoever holds the lock right now (it may be between any two of its steps).
       let victim: Slot | undefined;
       await waitFor(() => {
@@ -419,7 +419,7 @@ describe("sync lock", { concurrency: 4 }, () => {
           victim = undefined;
         }
         return victim !== undefined || slots.every((s) => !s.client.isRunning());
-      }, "a holder to kill");
+      }, "a holder to kill", 90_000);
       if (!victim) break;
       victim.client.proc.kill("SIGKILL");
       killed.add(victim.client.pid);
