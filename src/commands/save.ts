@@ -141,10 +141,20 @@ export async function run(o: SaveOptions, deps: Deps, optional: ReadonlySet<Sect
   for (const message of parsed.warnings) deps.emit({ type: "warning", message });
   if (inputs.newSession) deps.emit({ type: "session-id", session: inputs.session });
 
-  const plan = planLogWrite(inputs, who, parsed.value, deps.now(), ctx.config.timezone);
+  const warnings = [...parsed.warnings];
+  const now = deps.now();
+  let narrative = parsed.value;
+  if (ctx.config.secrets === "vault") {
+    // Values go to the vault clone encrypted; the log keeps `vault:<path>#<label>` (the seed: never half-redact).
+    const draft = planLogWrite(inputs, who, narrative, now, ctx.config.timezone);
+    const { vaultSecrets } = await import("../vault/save.js");
+    const vaulted = await vaultSecrets(narrative, { root: ctx.repo.root, config: ctx.config, logDir: draft.dir, base: draft.base, session: inputs.session, deps });
+    narrative = vaulted.narrative;
+    warnings.push(...vaulted.warnings);
+  }
+  const plan = planLogWrite(inputs, who, narrative, now, ctx.config.timezone);
   const written = await applyLogWrite(ctx.repo.root, join(ctx.state, "tmp"), plan);
   deps.emit({ type: "saved", path: written.path, appended: written.appended });
-  const warnings = [...parsed.warnings];
 
   // Phase 3: the wiki (never blocks the save)
   let wiki: WikiPhaseResult | undefined;

@@ -60,7 +60,7 @@ export function lockClient(t: Pick<TestContext, "after">, args: HolderArgs): Loc
     pid: proc.pid!,
     lines,
     send: (cmd) => void proc.stdin!.write(cmd + "\n"),
-    async expect(re, what, timeoutMs = 20_000) {
+    async expect(re, what, timeoutMs = 90_000) {
       let found: RegExpExecArray | undefined;
       await waitFor(
         () => {
@@ -96,7 +96,7 @@ export function procState(pid: number): string | undefined {
 }
 
 export async function stopped(pid: number): Promise<void> {
-  await waitFor(() => procState(pid) === "T", `process ${pid} to be stopped`);
+  await waitFor(() => procState(pid) === "T", `process ${pid} to be stopped`, 90_000);
 }
 
 /** Writes an owner file by hand (a lock as another process would have left it), with its mtime as heartbeat. */
