@@ -48,15 +48,19 @@ export async function makeCommit(
   tmpDir: string,
   sleep: (ms: number) => Promise<void>,
   head: string | undefined,
+  readHead: () => Promise<string>,
 ): Promise<CommitOutcome> {
   const env = { ...authorEnv(author), ...LITERAL };
   if (req.mode === "sweep") {
     await withIndexRetry(() => git.run(["add", "-A"], { extraEnv: LITERAL }), sleep);
-    const diff = await git.run(["diff-index", "--cached", "--quiet", ...(head ? ["HEAD"] : ["--", "."]), "--"], { okCodes: [1] });
-    if (diff.code === 0 && head) return { commit: undefined, files: [] };
-    await withIndexRetry(() => git.run(["commit", "-q", "-F", "-"], { input: req.message, extraEnv: env }), sleep);
-    const commit = await git.read(["rev-parse", "HEAD"]);
-    return { commit, files: head ? await changedFiles(git, head, commit) : [] };
+    // `git commit` says "nothing to commit" with exit 1: one process instead of a diff-index first
+    const r = await withIndexRetry(() => git.run(["commit", "-q", "-F", "-"], { input: req.message, extraEnv: env, okCodes: [1] }), sleep);
+    if (r.code === 1) {
+      if (/nothing (added )?to commit|no changes added/i.test(r.stdout + r.stderr)) return { commit: undefined, files: [] };
+      throw new GitError(["commit"], 1, r.stderr || r.stdout);
+    }
+    const commit = await readHead();
+    return { commit, files: [] };
   }
 
   if (req.paths.length === 0) return { commit: undefined, files: [] };
@@ -75,7 +79,7 @@ export async function makeCommit(
     const diff = await git.run(["diff-index", "--cached", "--quiet", ...(head ? [head] : []), "--"], { extraEnv: idx, okCodes: [1] });
     if (diff.code === 0) return { commit: undefined, files: [] };
     await git.run(["commit", "-q", "-F", "-"], { input: req.message, extraEnv: idx });
-    const commit = await git.read(["rev-parse", "HEAD"]);
+    const commit = await readHead();
     return { commit, files: head ? await changedFiles(git, head, commit) : req.paths };
   } finally {
     await fsp.rm(tmpIndex, { force: true });

@@ -5,6 +5,7 @@ import { isAbsolute, join } from "node:path";
 import type { Deps } from "../deps.js";
 import { ConflictError, DeferredError, LogbookError, UnreachableError } from "../errors.js";
 import { parseStatusV2 } from "../git/parse.js";
+import { readRef } from "../git/refs.js";
 import { findRepo, stateDir, type RepoPaths } from "../git/repo.js";
 import { GitError, gitAt, type Git } from "../git/run.js";
 import type { Whoami } from "../identity/identity.js";
@@ -206,8 +207,9 @@ export async function syncRepo(
 
     // commit
     await lock.verify();
-    const head0 = await git.read(["rev-parse", "-q", "--verify", "HEAD"]).catch(() => "");
-    const made = await makeCommit(repo, git, req, author, tmp, sleep, head0 || undefined);
+    const ref = async (name: string) => readRef(repo, name) ?? (await git.read(["rev-parse", "-q", "--verify", name]).catch(() => ""));
+    const head0 = await ref("HEAD");
+    const made = await makeCommit(repo, git, req, author, tmp, sleep, head0 || undefined, () => ref("HEAD"));
     if (made.commit && req.mode === "paths") {
       await writeJournal(state, { step: "index-sync", commit: made.commit, files: made.files });
       await syncRealIndex(git, made.files, sleep);
@@ -217,7 +219,7 @@ export async function syncRepo(
     pause("after-commit");
 
     // fetch, replay, push
-    const before = await git.read(["rev-parse", "-q", "--verify", b.tracking]).catch(() => "");
+    const before = await ref(b.tracking);
     let retries = 0;
     let pushed = false;
     let range: string | null = null;
@@ -245,8 +247,8 @@ export async function syncRepo(
         }
         throw remoteError(e, b);
       }
-      upstream = await git.read(["rev-parse", "-q", "--verify", b.tracking]).catch(() => "");
-      const head = await git.read(["rev-parse", "HEAD"]);
+      upstream = await ref(b.tracking);
+      const head = await ref("HEAD");
       if (!upstream) {
         tip = head; // the remote branch does not exist yet: push creates it
       } else {
@@ -290,7 +292,7 @@ export async function syncRepo(
     // move the branch to what the remote now has (never over a file someone is editing)
     let behind: string[] | undefined;
     if (!pending && tip) {
-      const head = await git.read(["rev-parse", "HEAD"]);
+      const head = await ref("HEAD");
       if (head !== tip) {
         await lock.verify();
         pause("before-move");
