@@ -217,7 +217,16 @@ async function compose(a: ComposeArgs): Promise<Article> {
     sections.push({ heading: g.heading, core: `\n${body === "" ? "_None recorded._" : body}` });
     if (g.key === "overview" && live !== undefined) sections.push({ heading: LIVE_HEADING, core: live });
   }
-  for (const s of prev?.sections ?? []) if (!KNOWN_KEYS.has(headingKey(s.heading))) sections.push(s);
+  // Hand-written sections stay, before Patterns. A second Patterns or History a person added stays too, at the
+  // end, so the first of each is still ours on the next read.
+  const firstOf = new Set<string>();
+  const repeats: ArticleSection[] = [];
+  for (const s of prev?.sections ?? []) {
+    const k = headingKey(s.heading);
+    if ((k === "patterns" || k === "history") && firstOf.has(k)) repeats.push(s);
+    else if (!KNOWN_KEYS.has(k)) sections.push(s);
+    firstOf.add(k);
+  }
   const oldPatterns = prev ? findSection(prev, "patterns") : undefined;
   const oldHistory = prev ? findSection(prev, "history") : undefined;
   sections.push({ heading: oldPatterns?.heading ?? "Patterns", core: preservedCore("Patterns", oldPatterns?.core ?? "", a.draft.patterns, known, a, seen) });
@@ -225,6 +234,7 @@ async function compose(a: ComposeArgs): Promise<Article> {
     heading: oldHistory?.heading ?? "History",
     core: preservedCore("History", oldHistory?.core ?? "", a.draft.history, known, a, seen, (core) => historyEntries(core, a.logs, a.path)),
   });
+  sections.push(...repeats);
   for (const f of seen.flagged) a.warn(`${a.path}: "${f}" appears in no source log and not in the previous article; marked (verify)`);
   for (const r of seen.billing) a.warn(`${a.path}: removed a billing figure from the draft (billing comes only from Syncro): "${r.slice(0, 80)}"`);
   return {
@@ -345,9 +355,10 @@ export async function updateArticle(ctx: RepoContext, o: UpdateOptions, deps: De
       status = cur.article ? "compiled" : "seeded";
     } else {
       if (failure !== undefined) warn(`wiki: ${label}: ${failure}`);
+      // A refresh records the new log (and, for wiki compile, the logs found); a seed takes what a seed takes.
       const wanted = new Set<string>(cur.article?.fm.sources ?? []);
+      if (!cur.article || o.discover) for (const p of await logPaths(root, o, cur.article)) wanted.add(p);
       if (o.newLog !== undefined) wanted.add(o.newLog);
-      if (o.discover) for (const p of await logPaths(root, { ...o, discover: true }, cur.article)) wanted.add(p);
       const sources = await existing(root, [...wanted], warn);
       if (cur.article) article = await refresh({ ...cur.article, fm: { ...cur.article.fm, sources: [] } }, sources, live, now, ctx);
       else {
