@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Loader> = {
   secret: c(() => import("./commands/secret.js")),
   mcp: c(() => import("./commands/mcp.js")),
   hook: c(() => import("./commands/hook.js")),
+  schedule: c(() => import("./commands/schedule.js")),
 };
 
 const HELP = `logbook ${__LOGBOOK_VERSION__}: session logs, a compiled wiki and safe git sync for many agent sessions
