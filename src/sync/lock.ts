@@ -66,6 +66,8 @@ export interface LockOptions {
   /** Called when the lock is first found busy, then about once a second while waiting. */
   onWait?: (holder: LockOwner | undefined, waitedMs: number) => void;
   onReclaim?: (reason: string) => void;
+  /** Checked on every poll while waiting; when it returns true the wait ends with LockWaitCancelled. */
+  cancelled?: () => boolean;
   /** Defaults to process.platform (selects the process probe). */
   platform?: NodeJS.Platform;
   /**
@@ -85,6 +87,13 @@ export interface LockHandle {
 }
 
 /** The lock was reclaimed by another process while we held it: stop before writing anything more (exit 1). */
+/** Thrown by acquireLock when `cancelled()` turns true while waiting (the waiter no longer needs the lock). */
+export class LockWaitCancelled extends Error {
+  constructor() {
+    super("lock wait cancelled: the work was done by another holder");
+  }
+}
+
 export class LockLostError extends LogbookError {
   constructor(message: string, detail?: Record<string, unknown>) {
     super(message, EXIT.failure, detail);
@@ -456,6 +465,8 @@ export async function acquireLock(o: LockOptions): Promise<LockHandle> {
     }
     const waited = performance.now() - started;
     const holder = st.kind === "owned" ? st.owner : undefined;
+    // Group commit: a waiter whose request another holder already pushed stops waiting.
+    if (o.cancelled?.()) throw new LockWaitCancelled();
     if (waited >= o.waitMs) {
       throw new DeferredError(o.deferredMessage, {
         lock: o.path,

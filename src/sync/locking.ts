@@ -16,7 +16,7 @@ export async function takeLock(
   repo: RepoPaths,
   config: Config,
   deps: Deps,
-  o: { waitSeconds: number; deferredMessage: string; purpose: string },
+  o: { waitSeconds: number; deferredMessage: string; purpose: string; cancelled?: () => boolean },
 ): Promise<HeldLock> {
   const limitMs = o.waitSeconds * 1000;
   const handle = await acquireLock({
@@ -30,6 +30,7 @@ export async function takeLock(
     onWait: (holder, waitedMs) =>
       deps.emit({ type: "lock-wait", holder: holder ? holderDescription(holder) : "another process", waitedMs, limitMs }),
     onReclaim: (reason) => deps.emit({ type: "lock-reclaimed", reason }),
+    ...(o.cancelled ? { cancelled: o.cancelled } : {}),
   });
   const uninstall = installSignalRelease(handle);
   return {

@@ -16,7 +16,9 @@ import { cruftPaths } from "./cruft.js";
 import { clearStaleGitLocks, lockRel } from "./gitlocks.js";
 import { reconcileIdentity, type Author } from "./identity.js";
 import { clearJournal, readJournal, writeJournal } from "./journal.js";
+import { LockWaitCancelled } from "./lock.js";
 import { takeLock, type HeldLock } from "./locking.js";
+import { consumeDone, enqueue, finish, isDone, markCommitted, takeAll, withdraw, type QueuedRequest, type RequestResult } from "./queue.js";
 import { newNotesFor, rememberNotes, type Note } from "./notes.js";
 import { fetchUpstream, pushTip, remoteError, RemoteFailed } from "./remote.js";
 import { divergence, replay } from "./replay.js";
@@ -48,6 +50,8 @@ export interface RepoSyncOutcome {
   /** The branch could not be moved to the pushed tip because files it would change are being edited. */
   behind?: string[];
   notes: Note[];
+  /** Committed and pushed by another session's sync (group commit): that holder's pid. */
+  groupedBy?: number | undefined;
 }
 
 export interface VaultOutcome {
@@ -140,6 +144,25 @@ async function arrivedNotes(git: Git, from: string | undefined, to: string, who:
   return logs.flatMap((l) => newNotesFor(l.path, l.oldBlob ? blobs.get(l.oldBlob) : undefined, blobs.get(l.newBlob) ?? "", me, names));
 }
 
+/** A waiter whose request another holder committed and pushed: that holder's result is ours. */
+function fromDone(r: RequestResult | undefined, b: BranchInfo): RepoSyncOutcome {
+  return {
+    committed: r?.commit != null,
+    commit: r?.commit ?? null,
+    subject: null,
+    files: r?.files ?? [],
+    pushed: r?.pushed ?? false,
+    pending: r?.pending ?? false,
+    ...(r?.pendingReason !== undefined ? { pendingReason: r.pendingReason } : {}),
+    range: r?.range ?? null,
+    branch: r?.branch ?? b.branch,
+    remote: r?.remote ?? b.remote,
+    retries: 0,
+    notes: [],
+    groupedBy: r?.by,
+  };
+}
+
 function jitter(attempt: number): number {
   return Math.round(50 * 2 ** Math.min(attempt, 5) * (0.5 + Math.random()));
 }
@@ -151,7 +174,7 @@ export async function syncRepo(
   req: SyncRequest,
   deps: Deps,
   who: Whoami,
-  o: { deferredMessage: string; notes: boolean; pausePrefix?: "vault" },
+  o: { deferredMessage: string; notes: boolean; pausePrefix?: "vault"; queue?: boolean },
 ): Promise<RepoSyncOutcome> {
   const git = gitAt(repo.root, deps.env);
   const state = stateDir(repo);
@@ -164,11 +187,32 @@ export async function syncRepo(
     else if (step === "after-lock") pausePoint("during-vault", deps.env);
   };
 
-  const lock: HeldLock = await takeLock(repo, config, deps, {
-    waitSeconds: lockWaitSeconds(config, deps.env),
-    deferredMessage: o.deferredMessage,
-    purpose: req.purpose,
-  });
+  // Group commit: a paths-mode request is queued first; whoever holds the lock commits and pushes it.
+  const queued = req.mode === "paths" && o.queue !== false;
+  const ownId = queued
+    ? await enqueue(state, { paths: req.paths, message: req.message, purpose: req.purpose, createdAt: deps.now().getTime(), pid: deps.pid })
+    : undefined;
+  const cancelled = ownId ? () => isDone(state, ownId) : undefined;
+  const lockOpts = { waitSeconds: lockWaitSeconds(config, deps.env), deferredMessage: o.deferredMessage, purpose: req.purpose, ...(cancelled ? { cancelled } : {}) };
+  let lock: HeldLock;
+  try {
+    lock = await takeLock(repo, config, deps, lockOpts);
+  } catch (e) {
+    if (e instanceof LockWaitCancelled && ownId) return fromDone(await consumeDone(state, ownId), b);
+    if (!(e instanceof DeferredError) || !ownId || (await withdraw(state, ownId))) throw e;
+    // A holder took our request just as we gave up: its result comes soon (or, if it died, we finish it ourselves).
+    try {
+      lock = await takeLock(repo, config, deps, { ...lockOpts, waitSeconds: config.sync.remoteTimeoutSeconds * 2 + 60 });
+    } catch (e2) {
+      if (e2 instanceof LockWaitCancelled) return fromDone(await consumeDone(state, ownId), b);
+      throw e2;
+    }
+  }
+  // the lock may come free only after a holder carried our request: then its result is ours
+  if (ownId && isDone(state, ownId)) {
+    await lock.release();
+    return fromDone(await consumeDone(state, ownId), b);
+  }
   try {
     pause("after-lock");
     await recover(repo, git, state, deps);
@@ -208,14 +252,37 @@ export async function syncRepo(
     // commit
     await lock.verify();
     const ref = async (name: string) => readRef(repo, name) ?? (await git.read(["rev-parse", "-q", "--verify", name]).catch(() => ""));
-    const head0 = await ref("HEAD");
-    const made = await makeCommit(repo, git, req, author, tmp, sleep, head0 || undefined, () => ref("HEAD"));
-    if (made.commit && req.mode === "paths") {
-      await writeJournal(state, { step: "index-sync", commit: made.commit, files: made.files });
-      await syncRealIndex(git, made.files, sleep);
-      await clearJournal(state);
+    let head = await ref("HEAD");
+    // every queued request (ours included), one commit each, in the order they were made
+    const requests = o.queue !== false ? await takeAll(state, deps.now().getTime()) : [];
+    const done: { r: QueuedRequest; commit: string | null; files: string[] }[] = [];
+    for (const r of requests) {
+      await lock.verify();
+      const c = await makeCommit(repo, git, { mode: "paths", paths: r.paths, message: r.message }, author, tmp, sleep, head || undefined, () => ref("HEAD"));
+      if (c.commit) {
+        await markCommitted(state, r, c.commit);
+        await writeJournal(state, { step: "index-sync", commit: c.commit, files: c.files });
+        await syncRealIndex(git, c.files, sleep);
+        await clearJournal(state);
+        deps.emit({ type: "committed", commit: c.commit, subject: r.message.split("\n")[0] ?? "", files: c.files.length });
+        head = c.commit;
+      }
+      // a dead holder may have committed it already: then the tree has it and its recorded commit stands
+      done.push({ r, commit: c.commit ?? r.committed ?? null, files: c.files });
     }
-    if (made.commit) deps.emit({ type: "committed", commit: made.commit, subject: req.message.split("\n")[0] ?? "", files: made.files.length });
+    const own = done.find((d) => d.r.id === ownId);
+    let made: { commit: string | undefined; files: string[] } = { commit: own?.commit ?? undefined, files: own?.files ?? [] };
+    if (req.mode === "sweep") {
+      made = await makeCommit(repo, git, req, author, tmp, sleep, head || undefined, () => ref("HEAD"));
+      if (made.commit) deps.emit({ type: "committed", commit: made.commit, subject: req.message.split("\n")[0] ?? "", files: made.files.length });
+    } else if (!queued) {
+      made = await makeCommit(repo, git, req, author, tmp, sleep, head || undefined, () => ref("HEAD"));
+      if (made.commit) {
+        await writeJournal(state, { step: "index-sync", commit: made.commit, files: made.files });
+        await syncRealIndex(git, made.files, sleep);
+        await clearJournal(state);
+      }
+    }
     pause("after-commit");
 
     // fetch, replay, push
@@ -226,6 +293,7 @@ export async function syncRepo(
     let upstream = before;
     let pending: string | undefined;
     let tip = "";
+    let moved: Record<string, string> = {};
     const maxRetries = config.sync.pushRetries;
     for (let attempt = 0; ; attempt++) {
       await lock.verify();
@@ -262,6 +330,7 @@ export async function syncRepo(
           for (const p of r.resolved) if (p === "wiki/index.md") deps.emit({ type: "index-regenerated" });
           deps.emit({ type: "rebased", onto: upstream, commits: r.replayed });
           tip = r.tip;
+          moved = r.map;
         }
       }
       if (tip === upstream) break; // nothing of ours to push
@@ -311,6 +380,16 @@ export async function syncRepo(
       }
     }
 
+    // results for the waiters whose requests we carried (ours is returned directly)
+    const mapped = (c: string | null) => (c ? (moved[c] ?? c) : null);
+    for (const d of done) {
+      await finish(state, d.r.id, {
+        commit: mapped(d.commit), pushed, pending: pending !== undefined, ...(pending !== undefined ? { pendingReason: pending } : {}),
+        range, branch: b.branch, remote: b.remote, files: d.files, by: deps.pid,
+      });
+      if (d.r.id === ownId) await consumeDone(state, d.r.id);
+    }
+
     let notes: Note[] = [];
     if (o.notes) {
       const names = Object.fromEntries(Object.entries(loadRoster(repo.root).roster).map(([id, u]) => [id, u.name]));
@@ -322,7 +401,7 @@ export async function syncRepo(
 
     return {
       committed: made.commit !== undefined,
-      commit: made.commit ?? null,
+      commit: mapped(made.commit ?? null),
       subject: made.commit ? (req.message.split("\n")[0] ?? "") : null,
       files: made.files,
       pushed,
@@ -354,6 +433,7 @@ export async function syncVault(root: string, config: Config, deps: Deps, who: W
       deferredMessage: "vault sync deferred — another vault sync is running",
       notes: false,
       pausePrefix: "vault",
+      queue: false,
     });
     if (r.pending) return { status: "pending", message: `vault push pending: the vault remote is unreachable (${r.pendingReason}); committed locally, the next sync pushes it`, commit: r.commit, exitCode: 69 };
     return { status: r.pushed ? "pushed" : "nothing", message: r.pushed ? `vault pushed ${r.range}` : "vault: nothing to push", commit: r.commit, exitCode: 0 };

@@ -1,28 +1,61 @@
-// Fetch and push: bounded in time, classified on failure (rejected -> retry, ref lock -> retry, unreachable -> 69,
-// credentials -> 77).
+// Fetch and push: bounded in time, never prompting, classified on failure (rejected -> retry, ref lock -> retry,
+// unreachable -> 69, credentials -> 77).
 import { ConflictError, PermissionError } from "../errors.js";
 import { classifyRemoteError, type RemoteFailure } from "../git/parse.js";
 import { GitError, type Git } from "../git/run.js";
 import type { BranchInfo } from "./repoinfo.js";
 
 export class RemoteFailed extends Error {
+  /** One line for people: the line of git's stderr that says what happened (or the timeout). */
+  readonly reason: string;
   constructor(
     readonly kind: RemoteFailure,
     readonly stderr: string,
     readonly op: "fetch" | "push",
+    reason?: string,
   ) {
     super(`${op} failed (${kind}): ${stderr.trim().split("\n").slice(-2).join(" | ")}`);
+    this.reason = reason ?? keyLine(stderr);
   }
 }
 
-/** Bounded network calls: a scheduled sync must never hang holding the lock. */
-function netConfig(timeoutSeconds: number): string[] {
-  return ["-c", "http.lowSpeedLimit=1000", "-c", `http.lowSpeedTime=${Math.max(5, Math.min(timeoutSeconds, 60))}`];
+/** git ends a failed transfer with generic lines ("the remote end hung up"); the cause is usually above them. */
+function keyLine(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const cause = lines.find((l) => /operation too slow|timed out|could not resolve|connection refused|failed to connect|couldn't connect|returned error|authentication failed|could not read (username|password)|permission denied/i.test(l));
+  return (cause ?? lines.at(-1) ?? "no answer").replace(/^(fatal|error):\s*/i, "");
 }
 
-function classify(e: unknown, op: "fetch" | "push"): RemoteFailed {
+/**
+ * curl aborts a transfer slower than 1 KB/s for `lowSpeedTime` seconds: a server that stops answering (before
+ * replying, or after taking the pack) ends git cleanly. Half the call's timeout (at most 60 s), so git's own
+ * message normally wins over the kill at the timeout.
+ */
+export function lowSpeedSeconds(timeoutSeconds: number): number {
+  return Math.min(60, Math.max(1, Math.ceil(timeoutSeconds / 2)));
+}
+
+function netConfig(timeoutSeconds: number): string[] {
+  return ["-c", "http.lowSpeedLimit=1000", "-c", `http.lowSpeedTime=${lowSpeedSeconds(timeoutSeconds)}`];
+}
+
+/**
+ * Nobody answers a scheduled sync. GIT_TERMINAL_PROMPT=0 (run.ts) stops the terminal prompt, but git asks an askpass
+ * program first (GIT_ASKPASS, then core.askPass, then SSH_ASKPASS), and desktop ones open a dialog and wait. An empty
+ * GIT_ASKPASS is git's "no askpass": it shadows the other two, and git goes straight to "terminal prompts disabled".
+ * (A program that fails would print "unable to read askpass response" or, like `echo`, answer an empty password.)
+ * ssh gets BatchMode from run.ts; SSH_ASKPASS_REQUIRE=never also covers a user's own GIT_SSH_COMMAND.
+ */
+export const NO_PROMPT_ENV: Readonly<Record<string, string>> = { GIT_ASKPASS: "", SSH_ASKPASS_REQUIRE: "never" };
+
+function classify(e: unknown, op: "fetch" | "push", timeoutSeconds: number): RemoteFailed {
   if (e instanceof GitError) {
-    if (e.timedOut) return new RemoteFailed("unreachable", `timed out: ${e.stderr}`, op);
+    if (e.timedOut) {
+      return new RemoteFailed("unreachable", `timed out: ${e.stderr}`, op, `no answer within ${timeoutSeconds}s (sync.remoteTimeoutSeconds)`);
+    }
     return new RemoteFailed(classifyRemoteError(e.stderr), e.stderr, op);
   }
   throw e;
@@ -32,10 +65,11 @@ export async function fetchUpstream(git: Git, b: BranchInfo, timeoutSeconds: num
   try {
     await git.run([...netConfig(timeoutSeconds), "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", b.remote, `+${b.remoteRef}:${b.tracking}`], {
       timeoutMs: timeoutSeconds * 1000,
+      extraEnv: { ...NO_PROMPT_ENV },
       ...(onSpawn ? { onSpawn } : {}),
     });
   } catch (e) {
-    throw classify(e, "fetch");
+    throw classify(e, "fetch", timeoutSeconds);
   }
 }
 
@@ -43,21 +77,35 @@ export async function pushTip(git: Git, b: BranchInfo, tip: string, timeoutSecon
   try {
     await git.run([...netConfig(timeoutSeconds), "push", "--porcelain", "--quiet", b.remote, `${tip}:${b.remoteRef}`], {
       timeoutMs: timeoutSeconds * 1000,
+      extraEnv: { ...NO_PROMPT_ENV },
       ...(onSpawn ? { onSpawn } : {}),
     });
   } catch (e) {
-    throw classify(e, "push");
+    throw classify(e, "push", timeoutSeconds);
   }
 }
 
+/** The remote's URL as git printed it, without any user:password (git anonymises most messages; be sure). */
+export function remoteUrlIn(stderr: string): string | undefined {
+  const m = /'((?:https?|ssh|git|ftps?):\/\/[^'\s]+)'/i.exec(stderr);
+  return m?.[1]?.replace(/^([a-z]+:\/\/)[^@/]*@/i, "$1").replace(/\/$/, "");
+}
+
 export function remoteError(f: RemoteFailed, b: BranchInfo): Error {
+  const url = remoteUrlIn(f.stderr);
+  const where = `${f.op === "fetch" ? "fetch from" : "push to"} remote "${b.remote}"${url ? ` (${url})` : ""}`;
   if (f.kind === "auth") {
-    return new PermissionError(
-      `${f.op} to remote "${b.remote}" was refused: the credentials are missing or wrong. Fix the credentials for this remote (credential helper, token or ssh key) and sync again; your commit is kept locally.`,
-      { stderr: f.stderr },
-    );
+    const forbidden = /\b403\b/.test(f.stderr);
+    const what = forbidden
+      ? "the credentials were accepted but are not allowed to do this (HTTP 403). Use credentials with write access to this repository"
+      : "the credentials are missing or wrong. Fix the credentials for this remote (the credential helper's entry, the token in the URL, or the ssh key)";
+    return new PermissionError(`${where} was refused: ${what}, then sync again (logbook sync). Your commits are kept locally. git said: ${f.reason}`, {
+      stderr: f.stderr,
+      remote: b.remote,
+      ...(url ? { url } : {}),
+    });
   }
-  return new ConflictError(`${f.op} to remote "${b.remote}" failed: ${f.stderr.trim().split("\n").slice(-3).join(" | ")}. Your commit is kept locally.`, {
+  return new ConflictError(`${where} failed: ${f.stderr.trim().split("\n").slice(-3).join(" | ")}. Your commit is kept locally.`, {
     stderr: f.stderr,
   });
 }

@@ -57,6 +57,8 @@ export type ConflictResolver = (git: Git, tree: string) => Promise<string /* new
 
 export interface ReplayResult {
   tip: string;
+  /** Where each local commit went (its replayed commit, or the tip that already had its changes). */
+  map: Record<string, string>;
   replayed: number;
   skipped: number;
   resolved: string[];
@@ -83,6 +85,7 @@ export async function replay(
   let replayed = 0;
   let skipped = 0;
   const resolved: string[] = [];
+  const map: Record<string, string> = {};
   for (const [i, c] of d.local.entries()) {
     if (c.parents.length !== 1) {
       throw new ConflictError(
@@ -118,6 +121,7 @@ export async function replay(
     if (tree === tipTree) {
       // already upstream (a commit pushed before its branch moved): nothing to replay
       skipped++;
+      map[c.hash] = tip;
       continue;
     }
     tip = await git.read(["commit-tree", tree, "-p", tip, "-F", "-"], {
@@ -130,7 +134,8 @@ export async function replay(
       },
     });
     tipTree = tree;
+    map[c.hash] = tip;
     replayed++;
   }
-  return { tip, replayed, skipped, resolved };
+  return { tip, map, replayed, skipped, resolved };
 }

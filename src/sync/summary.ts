@@ -26,6 +26,7 @@ export function postCommitSummary(
     const kinds = [...new Set(articles.map((p) => p.split("/")[1]))].join("/");
     lines.push(`Wiki updates (if any): ${articles.length} article${articles.length === 1 ? "" : "s"} updated${kinds ? ` (${kinds})` : ""}`);
   }
+  if (r.groupedBy !== undefined) lines.push(`Group commit: committed and pushed by the sync already running on this machine (pid ${r.groupedBy})`);
   if (r.behind?.length) lines.push(`Note: local branch not moved (uncommitted edits in ${r.behind.join(", ")}); the next sync catches up`);
   if (r.vault) lines.push(`Vault: ${r.vault.message}`);
   return lines.join("\n") + "\n";

@@ -16,10 +16,11 @@ const fired = new Set<PauseStep>();
 
 /** Stops at most once per step and process (a retried fetch must not stop again). */
 export function pausePoint(step: PauseStep, env: Readonly<Record<string, string | undefined>>): void {
-  if (env.LOGBOOK_TEST_PAUSE_AT !== step || fired.has(step)) return;
+  // a comma-separated list stops at each of its steps in turn
+  if (!(env.LOGBOOK_TEST_PAUSE_AT ?? "").split(",").includes(step) || fired.has(step)) return;
   fired.add(step);
   const file = env.LOGBOOK_TEST_PAUSE_FILE;
   // synchronous on purpose: the marker must exist before the process stops
-  if (file) writeFileSync(file, `${process.pid}\n`);
+  if (file) writeFileSync(file, `${process.pid} ${step}\n`, { flag: "a" });
   process.kill(process.pid, "SIGSTOP");
 }
