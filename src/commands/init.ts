@@ -42,6 +42,8 @@ export interface InitResult {
 
 type FileWrite = { path: string; content: string; what: string };
 
+const ATTRIBUTES = ["*.md text eol=lf", ".logbook/*.yaml text eol=lf", ".logbook/*.json text eol=lf"];
+
 /** Lines a .gitignore needs so identity.json stays per machine. */
 const IGNORE_LINE = ".logbook/identity.json";
 
@@ -123,6 +125,19 @@ export async function run(o: InitOptions, deps: Deps): Promise<InitResult> {
     const before = existsSync(gi) ? readFileSync(gi, "utf8") : "";
     const sep = before === "" || before.endsWith("\n") ? "" : "\n";
     writes.push({ path: ".gitignore", content: `${before}${sep}# logbook: this machine's identity\n${IGNORE_LINE}\n`, what: `added ${IGNORE_LINE} to .gitignore` });
+  }
+
+  // .gitattributes: logs, articles and config are stored with LF whatever machine (Windows included) writes them.
+  const ga = join(root, ".gitattributes");
+  const gaBefore = existsSync(ga) ? readFileSync(ga, "utf8") : "";
+  const gaMissing = ATTRIBUTES.filter((line) => !gaBefore.split(/\r?\n/).includes(line));
+  if (gaMissing.length) {
+    const sep = gaBefore === "" || gaBefore.endsWith("\n") ? "" : "\n";
+    writes.push({
+      path: ".gitattributes",
+      content: `${gaBefore}${sep}${gaBefore.includes("# logbook") ? "" : "# logbook: logs, articles and config use LF line endings on every machine\n"}${gaMissing.join("\n")}\n`,
+      what: `added ${gaMissing.length} line ending rule(s) to .gitattributes (*.md and .logbook files stored with LF)`,
+    });
   }
 
   // Claude Code: slash commands (and the SessionEnd hook with --hooks); planned before anything is written.

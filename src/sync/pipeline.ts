@@ -457,6 +457,11 @@ export async function runSync(repo: RepoPaths, config: Config, req: SyncRequest,
     }
     throw e;
   }
+  // keep the search index current with what arrived (cheap when nothing changed; never fails the sync)
+  if (main.committed || main.pushed || main.notes.length || main.range) {
+    const { updateSearchIndex } = await import("../search/index.js");
+    await updateSearchIndex(repo.root, stateDir(repo), deps).catch(() => undefined);
+  }
   const vault = await syncVault(repo.root, config, deps, who);
   if (vault) deps.emit({ type: "vault", status: vault.status, message: vault.message });
   let exitCode = 0;

@@ -20,6 +20,8 @@ test("init writes config, roster entry, identity and .gitignore; a second run ch
   assert.equal(id.user, "mike");
   assert.equal(id.machine, "box1");
   assert.equal(git(repo, ["check-ignore", ".logbook/identity.json"], env).trim(), ".logbook/identity.json");
+  assert.match(readFileSync(join(repo, ".gitattributes"), "utf8"), /^\*\.md text eol=lf$/m);
+  assert.match(git(repo, ["check-attr", "eol", "--", "session-logs/x.md", ".logbook/config.yaml"], env), /x\.md: eol: lf\n.*config\.yaml: eol: lf/s);
   const before = treeState(repo);
   const r2 = await runCli(["init", "--user", "mike"], { cwd: repo, env });
   assert.equal(r2.code, 0);
