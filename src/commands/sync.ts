@@ -5,6 +5,7 @@ import type { Deps } from "../deps.js";
 import { UsageError } from "../errors.js";
 import { DEFERRED_OTHER, runSync, type SyncResult } from "../sync/pipeline.js";
 import { noteBanner, postCommitSummary, syncJson } from "../sync/summary.js";
+import type { ScheduledReport } from "../schedule/scheduled.js";
 import { jsonFlag, strs, type Command } from "./types.js";
 
 export interface SyncOptions {
@@ -13,10 +14,13 @@ export interface SyncOptions {
   purpose?: "sync" | "checkpoint";
   /** Nothing to commit by construction (a checkpoint of a session that changed nothing): fetch and push only. */
   nothing?: boolean;
+  /** Run by a scheduler (`logbook schedule`): silent on success, one line in .git/logbook/schedule.log per run. */
+  scheduled?: boolean;
 }
 
 export interface SyncCommandResult extends SyncResult {
   author: { name: string; email: string };
+  scheduled?: ScheduledReport;
 }
 
 /** `--only` paths, relative to the cwd, as repo-relative `/` paths; outside the repo is a usage error. */
@@ -31,6 +35,13 @@ export function repoPaths(root: string, cwd: string, paths: string[]): string[] 
 }
 
 export async function run(o: SyncOptions, deps: Deps): Promise<SyncCommandResult> {
+  if (o.scheduled) {
+    const { runScheduled } = await import("../schedule/scheduled.js");
+    return runScheduled<SyncCommandResult>(deps, (quiet) => run({ ...o, scheduled: false }, quiet), () => ({
+      committed: false, commit: null, subject: null, files: [], pushed: false, pending: false, range: null, branch: "", remote: "",
+      retries: 0, notes: [], deferred: false, vault: null, exitCode: 0, author: { name: "", email: "" },
+    }));
+  }
   const ctx = await openRepo(deps);
   const who = strictWhoami(ctx, deps);
   const only = o.only ?? [];
@@ -47,17 +58,19 @@ export async function run(o: SyncOptions, deps: Deps): Promise<SyncCommandResult
 }
 
 export function printSync(r: SyncCommandResult, io: { out: (s: string) => void; json: boolean }): void {
-  if (io.json) return io.out(JSON.stringify(syncJson(r)) + "\n");
+  if (io.json) return io.out(JSON.stringify(r.scheduled ? { ...syncJson(r), scheduled: { status: r.scheduled.status, log: r.scheduled.log } } : syncJson(r)) + "\n");
+  // A scheduled run speaks through its log; what a person must fix went to stderr as a warning or an error.
+  if (r.scheduled) return;
   if (r.deferred) return io.out(DEFERRED_OTHER + "\n");
   for (const n of r.notes) io.out(noteBanner(n));
   io.out(postCommitSummary(r, r.author));
 }
 
 export const command: Command<SyncOptions, SyncCommandResult> = {
-  usage: "logbook sync [--only <path>...] [--json]",
+  usage: "logbook sync [--only <path>...] [--scheduled] [--json]",
   summary: "commit (everything, or --only paths), fetch, rebase, push through the per-machine lock",
-  options: { only: { type: "string", multiple: true }, ...jsonFlag },
-  parse: (v) => ({ only: strs(v.only) }),
+  options: { only: { type: "string", multiple: true }, scheduled: { type: "boolean" }, ...jsonFlag },
+  parse: (v) => ({ only: strs(v.only), scheduled: v.scheduled === true }),
   run,
   print: printSync,
   exitCode: (r) => r.exitCode,

@@ -84,10 +84,15 @@ export function parseMergeTree(out: string, exitCode: number): MergeTreeResult {
 
 export type RemoteFailure = "rejected" | "ref-lock" | "unreachable" | "auth" | "other";
 
-/** Why a fetch or push failed, from git's stderr (LC_ALL=C). */
+/**
+ * Why a fetch or push failed, from git's stderr (LC_ALL=C). Credentials are checked before "unreachable" because a
+ * refused HTTP request also says "unable to access"; a server that stops answering ends with curl's "Operation too
+ * slow" (http.lowSpeedTime) and, for a push, "RPC failed" / "the remote end hung up": transient, so 69, not 1,
+ * and never "rejected" (a retry loop) even if git adds "failed to push some refs" after them.
+ */
 export function classifyRemoteError(stderr: string): RemoteFailure {
   const s = stderr.toLowerCase();
-  if (/\[rejected\]|\(fetch first\)|non-fast-forward|\(stale info\)|updates were rejected|failed to push some refs/.test(s) && !/remote rejected/.test(s)) {
+  if (/\[rejected\]|\(fetch first\)|non-fast-forward|\(stale info\)|updates were rejected|failed to push some refs/.test(s) && !/remote rejected|rpc failed|remote end hung up|unexpected disconnect|operation too slow/.test(s)) {
     return "rejected";
   }
   if (/cannot lock ref|failed to update ref|unable to update local ref|could not lock|incorrect old value provided|unable to lock/.test(s)) {
@@ -97,7 +102,7 @@ export function classifyRemoteError(stderr: string): RemoteFailure {
     return "auth";
   }
   if (
-    /could not read from remote repository|connection refused|could not resolve host|unable to connect|connection timed out|operation timed out|timed out|network is unreachable|no route to host|unable to access|failed to connect|does not appear to be a git repository|the remote end hung up|early eof|connection reset|ssl_connect|couldn't connect/.test(
+    /could not read from remote repository|connection refused|could not resolve host|unable to connect|connection timed out|operation timed out|timed out|operation too slow|rpc failed|unexpected disconnect|network is unreachable|no route to host|unable to access|failed to connect|does not appear to be a git repository|the remote end hung up|early eof|connection reset|ssl_connect|couldn't connect/.test(
       s,
     )
   ) {

@@ -84,6 +84,14 @@ export function runGit(args: readonly string[], opts: GitOptions): Promise<GitRe
         setTimeout(() => child.kill("SIGKILL"), 2000).unref();
       }, opts.timeoutMs);
     }
+    child.on("exit", () => {
+      // A killed git can leave its transport helper (git-remote-https, stuck in curl's 300 s connect timeout) holding
+      // our stdout/stderr: stop waiting for them, or the timeout bounds nothing.
+      if (timedOut) {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }
+    });
     opts.onSpawn?.();
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));

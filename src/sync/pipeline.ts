@@ -310,7 +310,7 @@ export async function syncRepo(
           continue;
         }
         if (e.kind === "unreachable") {
-          pending = e.stderr.trim().split("\n").slice(-1)[0] ?? "unreachable";
+          pending = e.reason;
           break;
         }
         throw remoteError(e, b);
@@ -351,7 +351,7 @@ export async function syncRepo(
           continue;
         }
         if (e.kind === "unreachable") {
-          pending = e.stderr.trim().split("\n").slice(-1)[0] ?? "unreachable";
+          pending = e.reason;
           break;
         }
         throw remoteError(e, b);

@@ -8,6 +8,8 @@ import type { BranchInfo } from "./repoinfo.js";
 export class RemoteFailed extends Error {
   /** One line for people: the line of git's stderr that says what happened (or the timeout). */
   readonly reason: string;
+  /** The remote's URL without credentials, when it is worth naming (refused credentials). */
+  url: string | undefined;
   constructor(
     readonly kind: RemoteFailure,
     readonly stderr: string,
@@ -51,14 +53,18 @@ function netConfig(timeoutSeconds: number): string[] {
  */
 export const NO_PROMPT_ENV: Readonly<Record<string, string>> = { GIT_ASKPASS: "", SSH_ASKPASS_REQUIRE: "never" };
 
-function classify(e: unknown, op: "fetch" | "push", timeoutSeconds: number): RemoteFailed {
-  if (e instanceof GitError) {
-    if (e.timedOut) {
-      return new RemoteFailed("unreachable", `timed out: ${e.stderr}`, op, `no answer within ${timeoutSeconds}s (sync.remoteTimeoutSeconds)`);
-    }
-    return new RemoteFailed(classifyRemoteError(e.stderr), e.stderr, op);
+async function classify(git: Git, b: BranchInfo, e: unknown, op: "fetch" | "push", timeoutSeconds: number): Promise<RemoteFailed> {
+  if (!(e instanceof GitError)) throw e;
+  if (e.timedOut) {
+    return new RemoteFailed("unreachable", `timed out: ${e.stderr}`, op, `no answer within ${timeoutSeconds}s (sync.remoteTimeoutSeconds)`);
   }
-  throw e;
+  const f = new RemoteFailed(classifyRemoteError(e.stderr), e.stderr, op);
+  if (f.kind === "auth") {
+    // git's messages name only the host for a missing username; the person fixing it needs the repository
+    const url = await git.read(["remote", "get-url", ...(op === "push" ? ["--push"] : []), b.remote]).catch(() => "");
+    f.url = (url && withoutCredentials(url)) || remoteUrlIn(e.stderr);
+  }
+  return f;
 }
 
 export async function fetchUpstream(git: Git, b: BranchInfo, timeoutSeconds: number, onSpawn?: () => void): Promise<void> {
@@ -69,7 +75,7 @@ export async function fetchUpstream(git: Git, b: BranchInfo, timeoutSeconds: num
       ...(onSpawn ? { onSpawn } : {}),
     });
   } catch (e) {
-    throw classify(e, "fetch", timeoutSeconds);
+    throw await classify(git, b, e, "fetch", timeoutSeconds);
   }
 }
 
@@ -81,18 +87,23 @@ export async function pushTip(git: Git, b: BranchInfo, tip: string, timeoutSecon
       ...(onSpawn ? { onSpawn } : {}),
     });
   } catch (e) {
-    throw classify(e, "push", timeoutSeconds);
+    throw await classify(git, b, e, "push", timeoutSeconds);
   }
 }
 
-/** The remote's URL as git printed it, without any user:password (git anonymises most messages; be sure). */
+/** A URL fit to print: no user:password or token (an scp-style ssh address has no secret to drop). */
+export function withoutCredentials(url: string): string {
+  return url.trim().replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1").replace(/\/$/, "");
+}
+
+/** The remote's URL as git printed it (git anonymises most messages; be sure). */
 export function remoteUrlIn(stderr: string): string | undefined {
   const m = /'((?:https?|ssh|git|ftps?):\/\/[^'\s]+)'/i.exec(stderr);
-  return m?.[1]?.replace(/^([a-z]+:\/\/)[^@/]*@/i, "$1").replace(/\/$/, "");
+  return m?.[1] ? withoutCredentials(m[1]) : undefined;
 }
 
 export function remoteError(f: RemoteFailed, b: BranchInfo): Error {
-  const url = remoteUrlIn(f.stderr);
+  const url = f.url ?? remoteUrlIn(f.stderr);
   const where = `${f.op === "fetch" ? "fetch from" : "push to"} remote "${b.remote}"${url ? ` (${url})` : ""}`;
   if (f.kind === "auth") {
     const forbidden = /\b403\b/.test(f.stderr);

@@ -145,6 +145,8 @@ export async function makeTeam(
   // init writes Claude Code slash commands into every clone; keep them out of the sync tests' `git status`
   writeFileSync(join(seed, ".gitignore"), ".logbook/identity.json\n.claude/commands/\n");
   writeFileSync(join(seed, "README.md"), "# team knowledge\n");
+  // what init would add: so init leaves nothing untracked in the clones
+  writeFileSync(join(seed, ".gitattributes"), "*.md text eol=lf\n.logbook/*.yaml text eol=lf\n.logbook/*.json text eol=lf\n");
   git(seed, ["add", "-A"], env);
   git(seed, ["commit", "-qm", "init"], env);
   git(seed, ["remote", "add", "origin", remote], env);
