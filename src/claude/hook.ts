@@ -1,8 +1,9 @@
-// Claude Code's SessionEnd hook: the JSON it passes on stdin, and the detached checkpoint it starts. Claude Code cuts
-// a SessionEnd hook short when it exits, so the work runs in its own process group with its output in a log file
-// (never our stdout/stderr pipes, which would keep Claude Code waiting), and the hook returns at once.
+// Claude Code's SessionEnd hook: the JSON it passes on stdin, the detached child it starts, and the hook's log. Claude
+// Code cuts a SessionEnd hook short when it exits, so the work runs in its own process group with its output in a
+// log file (never our stdout/stderr pipes, which would keep Claude Code waiting), and the hook returns at once.
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from "node:fs";
+import { setPriority } from "node:os";
 import { dirname, isAbsolute } from "node:path";
 import { DataError, UsageError } from "../errors.js";
 import { SESSION_ID_RE } from "../log/render.js";
@@ -38,23 +39,37 @@ export interface DetachedRun {
   argv: string[];
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
-  /** Receives the child's stdout and stderr, after a header line. */
+  /** Receives the child's stdout and stderr (after `header`, when given). */
   logFile: string;
-  header: string;
+  header?: string | undefined;
+  /** Lower the child's CPU priority by this much (0-19). */
+  nice?: number | undefined;
 }
 
 /** Past this size the log is rotated to `<log>.1`, so a long-lived machine does not grow it forever. */
-const LOG_ROTATE_BYTES = 1 << 20;
+export const LOG_ROTATE_BYTES = 1 << 20;
+
+function rotate(logFile: string): void {
+  try {
+    if (statSync(logFile).size > LOG_ROTATE_BYTES) renameSync(logFile, `${logFile}.1`);
+  } catch {}
+}
+
+/** Appends one line (newlines inside it flattened) to the hook's log, rotating it first when it is too big. */
+export function appendHookLog(logFile: string, line: string): void {
+  mkdirSync(dirname(logFile), { recursive: true });
+  rotate(logFile);
+  // One write with O_APPEND: lines of children running at the same time never interleave.
+  appendFileSync(logFile, `${line.replace(/\s*\n\s*/g, " ").trimEnd()}\n`);
+}
 
 /** Starts `argv` detached from this process, output appended to the log; returns its pid without waiting. */
 export function startDetached(r: DetachedRun): number | undefined {
   mkdirSync(dirname(r.logFile), { recursive: true });
-  try {
-    if (statSync(r.logFile).size > LOG_ROTATE_BYTES) renameSync(r.logFile, `${r.logFile}.1`);
-  } catch {}
+  rotate(r.logFile);
   const fd = openSync(r.logFile, "a");
   try {
-    writeSync(fd, `${r.header}\n`);
+    if (r.header !== undefined) writeSync(fd, `${r.header}\n`);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(r.env)) if (v !== undefined) env[k] = v;
     const child = spawn(r.argv[0]!, r.argv.slice(1), { cwd: r.cwd, env, detached: true, stdio: ["ignore", fd, fd], windowsHide: true });
@@ -67,6 +82,13 @@ export function startDetached(r: DetachedRun): number | undefined {
       } catch {}
     });
     child.unref();
+    if (r.nice !== undefined && child.pid !== undefined) {
+      // Background work: the child's start-up must not compete with the hook's own exit (Claude Code is waiting
+      // for it) or with the person's next session.
+      try {
+        setPriority(child.pid, r.nice);
+      } catch {}
+    }
     return child.pid;
   } finally {
     closeSync(fd);

@@ -3,11 +3,19 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as z from "zod/mini";
 import { ConfigError } from "../errors.js";
+import { slugProblem } from "../log/slug.js";
 import { isTimeZone } from "../util/time.js";
 
 export const CONFIG_PATH = ".logbook/config.yaml";
 
 const slugRe = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** The `--scope` syntax (general | project:<name> | client:<slug>), checked with the same slug rules. */
+function isScope(s: string): boolean {
+  if (s === "general") return true;
+  const m = /^(?:project|client):(.*)$/s.exec(s);
+  return m !== null && slugProblem(m[1] ?? "") === undefined;
+}
 
 const num = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 
@@ -52,12 +60,16 @@ export const configSchema = z.object({
       customers: z.optional(z.record(z.string().check(z.regex(slugRe)), num(1, Number.MAX_SAFE_INTEGER))),
     }),
   ),
+  /** The automatic log of a Claude Code session that ended without a save (docs/autolog.md). */
   autolog: z.optional(
     z.union([
       z.literal(false),
       z.object({
-        scope: z.optional(z.string()),
+        scope: z.optional(z.string().check(z.refine(isScope, { message: "must be general, project:<name> or client:<slug> (a lowercase kebab slug), as for --scope" }))),
         provider: z.optional(z.enum(["facts", "anthropic", "ollama"])),
+        /** The model for anthropic/ollama drafts; wiki.model when not set. Host, base URL: the wiki's settings. */
+        model: z.optional(z.string().check(z.minLength(1))),
+        timeoutSeconds: z.optional(num(1, 600)),
       }),
     ]),
   ),

@@ -32,7 +32,7 @@ const t = setInterval(() => {
 }, 10);
 `;
 
-test("the hook returns while its detached child still runs; the child gets -C <repo> checkpoint --session <id>; output goes to hooks.log", async (t) => {
+test("the hook returns while its detached child still runs; the child gets -C <repo> hook session-end --run --session <id> ...; output goes to hooks.log", async (t) => {
   // Registered before the temp dir's removal (after-hooks run in order): never leave the child waiting.
   let release = () => {};
   t.after(() => release());
@@ -52,9 +52,18 @@ test("the hook returns while its detached child still runs; the child gets -C <r
   // run() has returned although the child cannot finish before the go-file exists: it did not wait.
   assert.ok(r.pid !== undefined && r.pid > 0);
   assert.equal(existsSync(`${marker}.done`), false);
-  await waitFor(() => existsSync(`${marker}.started`), "the detached child to start");
-  const started = JSON.parse(readFileSync(`${marker}.started`, "utf8"));
-  assert.deepEqual(started.argv, ["-C", repo, "checkpoint", "--session", SESSION]);
+  // The stand-in's writeFileSync is not atomic: wait until the file holds its whole JSON.
+  let started: { argv: string[]; cwd: string } | undefined;
+  await waitFor(() => {
+    try {
+      started = JSON.parse(readFileSync(`${marker}.started`, "utf8")) as { argv: string[]; cwd: string };
+      return true;
+    } catch {
+      return false;
+    }
+  }, "the detached child to start");
+  assert.ok(started);
+  assert.deepEqual(started.argv, ["-C", repo, "hook", "session-end", "--run", "--session", SESSION, `--transcript=/home/x/.claude/projects/-r/${SESSION}.jsonl`, "--reason=prompt_input_exit"]);
   assert.equal(started.cwd, repo);
   assert.ok(alive(r.pid), "the child is still running after the hook returned");
   writeFileSync(go, "");
@@ -62,8 +71,8 @@ test("the hook returns while its detached child still runs; the child gets -C <r
   await waitFor(() => !alive(r.pid!), "the detached child to exit");
   assert.equal(r.log, join(repo, ".git", "logbook", "hooks.log"));
   const log = readFileSync(r.log, "utf8");
-  assert.match(log, new RegExp(`^\\S+ SessionEnd session ${SESSION} \\(prompt_input_exit\\): .* -C ${repo} checkpoint --session ${SESSION}\\n`));
-  assert.match(log, /stand-in: started\n/);
+  // The hook writes no line of its own (the child writes the run's one line); the child's output goes there.
+  assert.match(log, /^stand-in: started\n/);
   assert.match(log, /stand-in: finished\n/);
   assert.equal(r.transcriptPath, `/home/x/.claude/projects/-r/${SESSION}.jsonl`);
 });
@@ -87,7 +96,7 @@ test("bad hook input: not JSON or no session id is 65, an unknown event is 64, a
   assert.equal(existsSync(logFile), false);
 });
 
-test("through the CLI: the hook exits 0 at once and its child (the real checkpoint command) runs detached, logging to hooks.log", async (t) => {
+test("through the CLI: the hook exits 0 at once and its child (the real logbook) runs detached, logging one line to hooks.log", async (t) => {
   const team = await makeTeam(t, { machines: 1 });
   const m = team.machines[0]!;
   const elsewhere = tmpDir(t);
@@ -96,8 +105,12 @@ test("through the CLI: the hook exits 0 at once and its child (the real checkpoi
   const out = JSON.parse(r.stdout) as { session: string; pid: number; log: string };
   assert.equal(out.session, SESSION);
   assert.equal(out.log, join(m.dir, ".git", "logbook", "hooks.log"));
-  await waitFor(() => !alive(out.pid), "the detached checkpoint to exit");
-  assert.match(readFileSync(out.log, "utf8"), new RegExp(`SessionEnd session ${SESSION} .*cli\\.js -C ${m.dir} checkpoint --session ${SESSION}`));
+  await waitFor(() => !alive(out.pid), "the detached child to exit");
+  // No transcript exists for this session: no automatic log, and the checkpoint cannot tell the session's files.
+  assert.match(
+    readFileSync(out.log, "utf8"),
+    new RegExp(`^\\S+ session-end ${SESSION} \\(prompt_input_exit\\): no automatic log: no transcript for it under .*; checkpoint: failed \\(exit 65\\): no transcript for session ${SESSION} .*\\n$`),
+  );
 });
 
 test("end to end: SessionEnd hook JSON in, the session's own files land on the remote, another session's file does not", async (t) => {
