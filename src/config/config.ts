@@ -19,7 +19,7 @@ function isScope(s: string): boolean {
 
 const num = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 
-const syncDefaults = { lockWaitSeconds: 120, staleLockSeconds: 600, pushRetries: 5, remoteTimeoutSeconds: 120 };
+const syncDefaults = { lockWaitSeconds: 120, staleLockSeconds: 600, pushRetries: 10, remoteTimeoutSeconds: 120 };
 
 export const configSchema = z.object({
   timezone: z._default(

@@ -354,6 +354,12 @@ export async function syncRepo(
           pending = e.reason;
           break;
         }
+        if (e.kind === "rejected" || e.kind === "ref-lock") {
+          throw new ConflictError(
+            `gave up pushing after ${retries} retries: other machines kept pushing to "${b.remote}" first. Your commit is kept locally; run logbook sync again (or raise sync.pushRetries).`,
+            { stderr: e.stderr, retries },
+          );
+        }
         throw remoteError(e, b);
       }
     }
