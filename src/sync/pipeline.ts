@@ -215,7 +215,6 @@ export async function syncRepo(
   }
   try {
     pause("after-lock");
-    await recover(repo, git, state, deps);
     // A live git (an editor's) may hold index.lock for a moment: wait a little for it, never remove it.
     for (let waited = 0; ; waited += 100) {
       const locks = await clearStaleGitLocks(repo, [`refs/heads/${b.branch}`, b.tracking], {
@@ -234,6 +233,8 @@ export async function syncRepo(
       }
       await sleep(100);
     }
+    // after the stale git locks: a git killed mid `reset --keep` leaves index.lock behind
+    await recover(repo, git, state, deps);
 
     await lock.verify();
     const id = await reconcileIdentity(git, { name: b.userName, email: b.userEmail }, author, sleep);
