@@ -2,7 +2,7 @@
 // through the lock: the seed's follow-up).
 import { isAbsolute, join, resolve } from "node:path";
 import type { Deps } from "../deps.js";
-import { DataError } from "../errors.js";
+import { DataError, UsageError } from "../errors.js";
 import { parseStatusV2 } from "../git/parse.js";
 import { requireRepo } from "../git/repo.js";
 import { gitAt } from "../git/run.js";
@@ -61,7 +61,10 @@ export const command: Command<CheckpointOptions, SyncCommandResult> = {
   usage: "logbook checkpoint [-m <message>] [--only <path>...] [--session <id>] [--json]",
   summary: "commit and push through the sync lock, without writing a log",
   options: { message: { type: "string", short: "m" }, only: { type: "string", multiple: true }, session: { type: "string" }, ...jsonFlag },
-  parse: (v) => ({ message: str(v.message), only: strs(v.only), session: str(v.session) }),
+  parse(v) {
+    if (str(v.message)?.trim() === "") throw new UsageError("-m is empty: give a commit message (or leave -m out for the default one).");
+    return { message: str(v.message), only: strs(v.only), session: str(v.session) };
+  },
   run,
   print: printSync,
   exitCode: (r) => r.exitCode,

@@ -206,6 +206,8 @@ export const command: Command<SaveOptions, SaveResult> = {
     const topic = str(v.topic);
     if (scope === undefined) throw new UsageError("--scope is required: general, project:<name> or client:<slug>.");
     if (topic === undefined) throw new UsageError("--topic is required: a short kebab slug of this session's main work, e.g. dns-fix.");
+    if (v["no-transcript"] === true && str(v.transcript) !== undefined) throw new UsageError("--transcript and --no-transcript contradict each other: give one of them.");
+    if (str(v.session) === "") throw new UsageError("--session is empty: give the session id (or leave the flag out to get a new one).");
     const transcript = v["no-transcript"] === true ? false : str(v.transcript);
     return { scope, topic, session: str(v.session), file: str(v.file), wiki: v["no-wiki"] !== true, sync: v["no-sync"] !== true, transcript };
   },

@@ -108,9 +108,13 @@ export async function writersCase(o: CaseOptions): Promise<CaseResult> {
         tally.runs++;
         kinds[kind]!++;
         if (/not moved/.test(r.stderr)) notMoved++;
+        if (process.env.TORTURE_DEBUG) {
+          const ahead = gitOut(m.dir, ["rev-list", "--count", "@{u}..HEAD"], env).trim();
+          o.log(`  ${id} ${kind} #${n}: exit ${r.code}, ${Date.now() - ts} ms, HEAD ahead of its upstream by ${ahead}: ${tail(r.stderr, 3)}`);
+        }
         // Push retries are bounded: under a sustained race with the other machine a sync may give up (exit 1) with
         // its commit kept locally. Allowed, counted, and the final syncs below must deliver it.
-        if (r.code === 1 && /push to remote "origin" failed/.test(r.stderr) && /kept locally/.test(r.stderr)) {
+        if (r.code === 1 && /gave up pushing after \d+ retries|push to remote "origin" failed/.test(r.stderr) && /kept locally/.test(r.stderr)) {
           gaveUp++;
           synced.push({ machine: m, kind, path });
         } else if (tally.check(r.code === 0, () => `${id} ${kind} #${n} exited ${r.code}: ${tail(r.stderr + r.stdout)}`)) synced.push({ machine: m, kind, path });
@@ -178,6 +182,7 @@ export async function writersCase(o: CaseOptions): Promise<CaseResult> {
       "writer operations: write / rename / append / delete": `${opsTotal.write} / ${opsTotal.rename} / ${opsTotal.append} / ${opsTotal.delete}`,
       "writer files checked byte for byte": checked,
       "median sync (ms)": median(ms),
+      "slowest sync, lock wait included (ms)": Math.max(0, ...ms),
       "branch not moved (a file in the way; reported)": notMoved,
       "syncs that gave up after the push retries (commit kept locally, delivered later)": gaveUp,
     });
