@@ -42,20 +42,22 @@ export interface RawSection {
   body: string;
 }
 
-/** Splits markdown on `## ` headings outside fenced code blocks. */
-export function splitSections(text: string): { preamble: string; sections: RawSection[] } {
-  const lines = text.split("\n");
+const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
+
+/** Splits markdown on headings of exactly `level` (2 -> `## `) outside fenced code blocks. */
+export function splitAt(text: string, level: number): { preamble: string; sections: RawSection[] } {
+  const re = new RegExp(`^${"#".repeat(level)}[ \\t]+(.+?)[ \\t#]*$`);
   const sections: RawSection[] = [];
   const pre: string[] = [];
   let cur: { heading: string; lines: string[] } | undefined;
   let fence: string | undefined;
-  for (const line of lines) {
-    const f = /^\s{0,3}(`{3,}|~{3,})/.exec(line);
+  for (const line of text.split("\n")) {
+    const f = FENCE.exec(line);
     if (f?.[1]) {
       if (fence === undefined) fence = f[1][0]!.repeat(f[1].length);
       else if (f[1].startsWith(fence)) fence = undefined;
     }
-    const h = fence === undefined && !f ? /^##[ \t]+(.+?)[ \t#]*$/.exec(line) : null;
+    const h = fence === undefined && !f ? re.exec(line) : null;
     if (h?.[1]) {
       if (cur) sections.push({ heading: cur.heading, body: cur.lines.join("\n") });
       cur = { heading: h[1].trim(), lines: [] };
@@ -64,6 +66,11 @@ export function splitSections(text: string): { preamble: string; sections: RawSe
   }
   if (cur) sections.push({ heading: cur.heading, body: cur.lines.join("\n") });
   return { preamble: pre.join("\n"), sections };
+}
+
+/** The seed's sections: `## ` headings outside fenced code blocks. */
+export function splitSections(text: string): { preamble: string; sections: RawSection[] } {
+  return splitAt(text, 2);
 }
 
 export interface Narrative {

@@ -1,36 +1,9 @@
 // Small, fence-aware markdown helpers for the compiler: sections at any level, list items, normalised keys.
 
-export interface Section {
-  heading: string;
-  body: string;
-}
+// One fence-aware heading splitter for logs and articles alike.
+export { splitAt, type RawSection as Section } from "../log/narrative.js";
 
 const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
-
-/** Splits on headings of exactly `level` (2 -> `## `) outside fenced code. */
-export function splitAt(text: string, level: number): { preamble: string; sections: Section[] } {
-  const marker = "#".repeat(level);
-  const re = new RegExp(`^${marker}[ \\t]+(.+?)[ \\t#]*$`);
-  const sections: Section[] = [];
-  const pre: string[] = [];
-  let cur: { heading: string; lines: string[] } | undefined;
-  let fence: string | undefined;
-  for (const line of text.split("\n")) {
-    const f = FENCE.exec(line);
-    if (f?.[1]) {
-      if (fence === undefined) fence = f[1][0]!.repeat(f[1].length);
-      else if (f[1].startsWith(fence)) fence = undefined;
-    }
-    const h = fence === undefined && !f ? re.exec(line) : null;
-    if (h?.[1]) {
-      if (cur) sections.push({ heading: cur.heading, body: cur.lines.join("\n") });
-      cur = { heading: h[1].trim(), lines: [] };
-    } else if (cur) cur.lines.push(line);
-    else pre.push(line);
-  }
-  if (cur) sections.push({ heading: cur.heading, body: cur.lines.join("\n") });
-  return { preamble: pre.join("\n"), sections };
-}
 
 /** Text without trailing blank lines (trailing spaces on the last real line are kept). */
 export function trimEndLines(s: string): string {
