@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { createExclusive, writeFileAtomic } from "../util/fs.js";
+import type { RepoSyncOutcome } from "./pipeline.js";
 
 export interface QueuedRequest {
   id: string;
@@ -21,18 +22,11 @@ export interface QueuedRequest {
   committed?: string;
 }
 
-export interface RequestResult {
-  commit: string | null;
-  pushed: boolean;
-  pending: boolean;
-  pendingReason?: string;
-  range: string | null;
-  branch: string;
-  remote: string;
-  files: string[];
+/** What a waiter gets back: the holder's outcome for its request, and who pushed it. */
+export type RequestResult = Pick<RepoSyncOutcome, "commit" | "pushed" | "pending" | "pendingReason" | "range" | "branch" | "remote" | "files"> & {
   /** The pid of the holder that pushed it. */
   by: number;
-}
+};
 
 export const queueDir = (state: string) => join(state, "queue");
 const file = (state: string, id: string, ext: "req" | "taken" | "done" | "withdrawn") => join(queueDir(state), `${id}.${ext}`);
