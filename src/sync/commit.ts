@@ -2,8 +2,10 @@
 // plus exactly the session's paths) so the real index and every other file stay as they were: no other session's
 // half-done work is swept in and no staged reverts are left behind. `sweep` mode is the seed's `git add -A`.
 import { randomBytes } from "node:crypto";
-import { existsSync, promises as fsp } from "node:fs";
-import { join } from "node:path";
+import { accessSync, constants as fsConstants, existsSync, promises as fsp } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { fastImport, gitDate, type FastCommit } from "../git/fastimport.js";
+import { readRef } from "../git/refs.js";
 import type { RepoPaths } from "../git/repo.js";
 import { GitError, type Git } from "../git/run.js";
 import { authorEnv, type Author } from "./identity.js";
@@ -85,6 +87,186 @@ export async function makeCommit(
     await fsp.rm(tmpIndex, { force: true });
     await fsp.rm(`${tmpIndex}.lock`, { force: true });
   }
+}
+
+/** Commit hooks `git commit` would run; while any exists, commits go through `git commit` so that they run. */
+const COMMIT_HOOKS = ["pre-commit", "prepare-commit-msg", "commit-msg", "post-commit"];
+
+export function hasCommitHooks(repo: RepoPaths, hooksPath: string | undefined): boolean {
+  const dir = hooksPath ? (isAbsolute(hooksPath) ? hooksPath : join(repo.root, hooksPath)) : join(repo.commonDir, "hooks");
+  return COMMIT_HOOKS.some((h) => {
+    try {
+      accessSync(join(dir, h), process.platform === "win32" ? fsConstants.F_OK : fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export interface PathsCommit {
+  paths: string[];
+  message: string;
+}
+
+export interface BatchOutcome {
+  /** One per item, in order (commit undefined: nothing of it changed). */
+  outcomes: CommitOutcome[];
+  /** The last commit made, or `head` if none. */
+  tip: string | undefined;
+  /** Whether HEAD already points at `tip` (the `git commit` path) or the caller still has to move it. */
+  moved: boolean;
+}
+
+/**
+ * Group commit: one commit per item, each on top of the last. Without commit hooks the whole batch is a few git
+ * processes (see fastBatch) and HEAD is left where it was: the caller records what it is about to do, then moves
+ * HEAD once with `moveHead`. With hooks each item goes through `git commit` (HEAD moves each time).
+ */
+export async function commitPaths(
+  repo: RepoPaths,
+  git: Git,
+  items: PathsCommit[],
+  author: Author,
+  tmpDir: string,
+  head: string | undefined,
+  o: { hooks: boolean; now?: Date; onCommit?: (i: number, c: CommitOutcome) => Promise<void> },
+): Promise<BatchOutcome> {
+  if (items.every((it) => it.paths.length === 0)) return { outcomes: items.map(() => ({ commit: undefined, files: [] })), tip: head, moved: true };
+  if (!o.hooks) {
+    const fast = await fastBatch(repo, git, items, author, tmpDir, head, o.now ?? new Date());
+    if (fast) {
+      for (const [i, c] of fast.outcomes.entries()) await o.onCommit?.(i, c);
+      return fast;
+    }
+  }
+  return commitEach(repo, git, items, author, tmpDir, head, o.onCommit);
+}
+
+/**
+ * Plain files and no hooks (the normal case): blobs from one `hash-object --stdin-paths` (clean filters and
+ * .gitattributes apply as in `git add`), what HEAD has from one `ls-tree`, and every commit from one
+ * `fast-import`. undefined when a path is not a plain file or a directory (symlink, socket...): `git commit` then.
+ */
+async function fastBatch(
+  repo: RepoPaths,
+  git: Git,
+  items: PathsCommit[],
+  author: Author,
+  tmpDir: string,
+  head: string | undefined,
+  now: Date,
+): Promise<BatchOutcome | undefined> {
+  const all = [...new Set(items.flatMap((it) => it.paths))];
+  if (all.some((p) => p.includes("\n"))) return undefined;
+  const present = new Map<string, boolean>(); // path -> executable
+  for (const p of all) {
+    let st;
+    try {
+      st = await fsp.lstat(join(repo.root, ...p.split("/")));
+    } catch {
+      continue; // gone: a deletion
+    }
+    if (!st.isFile()) return undefined;
+    present.set(p, process.platform !== "win32" && (st.mode & 0o111) !== 0);
+  }
+  const hashed = [...present.keys()];
+  const blobs = hashed.length
+    ? (await git.read(["hash-object", "-w", "--stdin-paths"], { input: hashed.join("\n") + "\n" })).split("\n")
+    : [];
+  if (blobs.length !== hashed.length) return undefined;
+  // what the tree has for these paths
+  const cur = new Map<string, { mode: string; blob: string }>();
+  if (head && all.length) {
+    const ls = await git.read(["ls-tree", "-z", "--full-tree", head, "--", ...all], { extraEnv: LITERAL });
+    for (const rec of ls.split("\0")) {
+      const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(rec);
+      if (m && m[2] === "blob") cur.set(m[4]!, { mode: m[1]!, blob: m[3]! });
+      else if (m) return undefined; // a directory or submodule where a file is asked for: let git decide
+    }
+  }
+  // a tracked file keeps its mode (as `git add` does where core.fileMode is false); a new one is 100644 unless executable
+  const want = new Map(hashed.map((p, i) => [p, { mode: cur.get(p)?.mode ?? (present.get(p) ? "100755" : "100644"), blob: blobs[i]! }]));
+  const date = gitDate(now);
+  const who = { name: author.name, email: author.email, date };
+  const commits: FastCommit[] = [];
+  const which: number[] = [];
+  for (const [i, it] of items.entries()) {
+    const changes: FastCommit["changes"] = [];
+    for (const p of [...new Set(it.paths)]) {
+      const w = want.get(p);
+      const had = cur.get(p);
+      if (w && (!had || had.blob !== w.blob || had.mode !== w.mode)) {
+        changes.push({ path: p, ...w });
+        cur.set(p, w);
+      } else if (!w && had) {
+        changes.push({ path: p });
+        cur.delete(p);
+      }
+    }
+    if (changes.length === 0) continue;
+    commits.push({ author: who, committer: who, message: it.message, changes });
+    which.push(i);
+  }
+  const ids = await fastImport(git, tmpDir, head, commits, repo.commonDir);
+  const outcomes: CommitOutcome[] = items.map(() => ({ commit: undefined, files: [] }));
+  which.forEach((i, k) => (outcomes[i] = { commit: ids[k]!, files: commits[k]!.changes.map((c) => c.path) }));
+  return { outcomes, tip: ids[ids.length - 1] ?? head, moved: ids.length === 0 };
+}
+
+/** With commit hooks (or odd files): `git commit` for each item, in one temporary index; HEAD moves each time. */
+async function commitEach(
+  repo: RepoPaths,
+  git: Git,
+  items: PathsCommit[],
+  author: Author,
+  tmpDir: string,
+  head: string | undefined,
+  onCommit?: (i: number, c: CommitOutcome) => Promise<void>,
+): Promise<BatchOutcome> {
+  const env = { ...authorEnv(author), ...LITERAL };
+  const outcomes: CommitOutcome[] = [];
+  await fsp.mkdir(tmpDir, { recursive: true });
+  const tmpIndex = join(tmpDir, `index-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const idx = { ...env, GIT_INDEX_FILE: tmpIndex };
+  let parent = head;
+  try {
+    // A copy of the real index keeps git's stat cache, so nothing is re-hashed in a repo of 10,000 logs.
+    const real = join(repo.gitDir, "index");
+    if (existsSync(real)) await fsp.copyFile(real, tmpIndex);
+    if (head) await git.run(["reset", "-q", head], { extraEnv: idx });
+    else await git.run(["read-tree", "--empty"], { extraEnv: idx });
+    for (const [i, it] of items.entries()) {
+      const present = it.paths.filter((p) => existsSync(join(repo.root, ...p.split("/"))));
+      const gone = it.paths.filter((p) => !present.includes(p));
+      if (present.length) await git.run(["add", "-A", "--", ...present], { extraEnv: idx });
+      if (gone.length) await git.run(["rm", "-q", "--cached", "--ignore-unmatch", "--", ...gone], { extraEnv: idx });
+      // what this item changes against the commit before it: nothing => no commit
+      const files = parent
+        ? (await git.read(["diff-index", "--cached", "--name-only", "-z", "--no-renames", parent, "--"], { extraEnv: idx })).split("\0").filter(Boolean)
+        : present;
+      let c: CommitOutcome = { commit: undefined, files: [] };
+      if (files.length) {
+        await git.run(["commit", "-q", "-F", "-"], { input: it.message, extraEnv: idx });
+        parent = readRef(repo, "HEAD") ?? (await git.read(["rev-parse", "HEAD"]));
+        c = { commit: parent, files };
+      }
+      outcomes.push(c);
+      await onCommit?.(i, c);
+    }
+    return { outcomes, tip: parent, moved: true };
+  } finally {
+    await fsp.rm(tmpIndex, { force: true });
+    await fsp.rm(`${tmpIndex}.lock`, { force: true });
+  }
+}
+
+/** Moves HEAD (its branch) from `from` to `to`, only if nobody moved it meanwhile; false if somebody did. */
+export async function moveHead(git: Git, to: string, from: string | undefined, message: string): Promise<boolean> {
+  const r = await git.run(["update-ref", "-m", message, "HEAD", to, from ?? ""], { okCodes: [1, 128] });
+  if (r.code === 0) return true;
+  if (/cannot lock ref|is at .* but expected|unable to resolve reference/i.test(r.stderr)) return false;
+  throw new GitError(["update-ref", "HEAD"], r.code, r.stderr);
 }
 
 /**

@@ -16,7 +16,13 @@ export async function takeLock(
   repo: RepoPaths,
   config: Config,
   deps: Deps,
-  o: { waitSeconds: number; deferredMessage: string; purpose: string; cancelled?: () => boolean },
+  o: {
+    waitSeconds: number;
+    deferredMessage: string;
+    purpose: string;
+    cancelled?: () => boolean;
+    wakeOn?: { dir: string; names: (file: string) => boolean };
+  },
 ): Promise<HeldLock> {
   const limitMs = o.waitSeconds * 1000;
   const handle = await acquireLock({
@@ -31,6 +37,7 @@ export async function takeLock(
       deps.emit({ type: "lock-wait", holder: holder ? holderDescription(holder) : "another process", waitedMs, limitMs }),
     onReclaim: (reason) => deps.emit({ type: "lock-reclaimed", reason }),
     ...(o.cancelled ? { cancelled: o.cancelled } : {}),
+    ...(o.wakeOn ? { wakeOn: o.wakeOn } : {}),
   });
   const uninstall = installSignalRelease(handle);
   return {

@@ -1,6 +1,6 @@
 // The seed's Phase 4 as one pipeline: checks -> lock -> recover -> identity -> cruft -> commit -> fetch/replay/push
 // -> move the branch -> notes; then the same for the vault repo under its own lock.
-import { existsSync, promises as fsp } from "node:fs";
+import { existsSync, promises as fsp, readdirSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { Deps } from "../deps.js";
 import { ConflictError, DeferredError, LogbookError, UnreachableError } from "../errors.js";
@@ -11,14 +11,16 @@ import { GitError, gitAt, type Git } from "../git/run.js";
 import type { Whoami } from "../identity/identity.js";
 import { loadRoster } from "../identity/identity.js";
 import type { Config } from "../config/config.js";
-import { makeCommit, syncRealIndex, type CommitRequest } from "./commit.js";
+import { commitPaths, hasCommitHooks, makeCommit, moveHead, syncRealIndex, type CommitRequest } from "./commit.js";
 import { cruftPaths } from "./cruft.js";
 import { clearStaleGitLocks, lockRel } from "./gitlocks.js";
 import { reconcileIdentity, type Author } from "./identity.js";
 import { clearJournal, readJournal, writeJournal } from "./journal.js";
 import { LockWaitCancelled } from "./lock.js";
 import { takeLock, type HeldLock } from "./locking.js";
-import { consumeDone, enqueue, finish, isDone, markCommitted, takeAll, withdraw, type QueuedRequest, type RequestResult } from "./queue.js";
+import {
+  consumeDone, enqueue, finish, hasRequests, isDone, linger, markCommitted, pokeQueue, queueDir, takeAll, wakeNames, withdraw, type QueuedRequest, type RequestResult,
+} from "./queue.js";
 import { newNotesFor, rememberNotes, type Note } from "./notes.js";
 import { fetchUpstream, pushTip, remoteError, RemoteFailed } from "./remote.js";
 import { divergence, replay } from "./replay.js";
@@ -68,6 +70,9 @@ export interface SyncResult extends RepoSyncOutcome {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** How long a holder keeps carrying requests queued after its own (group commit, draining). */
+const DRAIN_MS = 30_000;
 
 function lockWaitSeconds(config: Config, env: Deps["env"]): number {
   const e = env.LOGBOOK_LOCK_WAIT;
@@ -145,7 +150,7 @@ async function arrivedNotes(git: Git, from: string | undefined, to: string, who:
 }
 
 /** A waiter whose request another holder committed and pushed: that holder's result is ours. */
-function fromDone(r: RequestResult | undefined, b: BranchInfo): RepoSyncOutcome {
+function fromDone(r: RequestResult | undefined): RepoSyncOutcome {
   return {
     committed: r?.commit != null,
     commit: r?.commit ?? null,
@@ -155,8 +160,8 @@ function fromDone(r: RequestResult | undefined, b: BranchInfo): RepoSyncOutcome 
     pending: r?.pending ?? false,
     ...(r?.pendingReason !== undefined ? { pendingReason: r.pendingReason } : {}),
     range: r?.range ?? null,
-    branch: r?.branch ?? b.branch,
-    remote: r?.remote ?? b.remote,
+    branch: r?.branch ?? "",
+    remote: r?.remote ?? "",
     retries: 0,
     notes: [],
     groupedBy: r?.by,
@@ -179,7 +184,14 @@ export async function syncRepo(
   const git = gitAt(repo.root, deps.env);
   const state = stateDir(repo);
   const tmp = join(state, "tmp");
-  const b: BranchInfo = await branchInfo(repo, git);
+  // Where to push and how to commit. A waiter whose request another session carries never needs to know: a
+  // queued request reads it once it holds the lock (one git process fewer per waiting session).
+  let b!: BranchInfo;
+  let hooks = false;
+  const inspect = async () => {
+    b = await branchInfo(repo, git);
+    hooks = hasCommitHooks(repo, b.hooksPath);
+  };
   const author: Author = { name: who.name, email: who.email };
   // the vault has one pause point, right after its lock
   const pause = (step: PauseStep) => {
@@ -189,32 +201,48 @@ export async function syncRepo(
 
   // Group commit: a paths-mode request is queued first; whoever holds the lock commits and pushes it.
   const queued = req.mode === "paths" && o.queue !== false;
+  if (!queued) await inspect();
   const ownId = queued
     ? await enqueue(state, { paths: req.paths, message: req.message, purpose: req.purpose, createdAt: deps.now().getTime(), pid: deps.pid })
     : undefined;
   const cancelled = ownId ? () => isDone(state, ownId) : undefined;
-  const lockOpts = { waitSeconds: lockWaitSeconds(config, deps.env), deferredMessage: o.deferredMessage, purpose: req.purpose, ...(cancelled ? { cancelled } : {}) };
+  const lockOpts = {
+    waitSeconds: lockWaitSeconds(config, deps.env),
+    deferredMessage: o.deferredMessage,
+    purpose: req.purpose,
+    ...(cancelled ? { cancelled } : {}),
+    ...(ownId ? { wakeOn: { dir: queueDir(state), names: wakeNames(ownId) } } : {}),
+  };
   let lock: HeldLock;
   try {
     lock = await takeLock(repo, config, deps, lockOpts);
   } catch (e) {
-    if (e instanceof LockWaitCancelled && ownId) return fromDone(await consumeDone(state, ownId), b);
+    if (e instanceof LockWaitCancelled && ownId) return fromDone(await consumeDone(state, ownId));
     if (!(e instanceof DeferredError) || !ownId || (await withdraw(state, ownId))) throw e;
     // A holder took our request just as we gave up: its result comes soon (or, if it died, we finish it ourselves).
     try {
       lock = await takeLock(repo, config, deps, { ...lockOpts, waitSeconds: config.sync.remoteTimeoutSeconds * 2 + 60 });
     } catch (e2) {
-      if (e2 instanceof LockWaitCancelled) return fromDone(await consumeDone(state, ownId), b);
+      if (e2 instanceof LockWaitCancelled) return fromDone(await consumeDone(state, ownId));
       throw e2;
     }
   }
   // the lock may come free only after a holder carried our request: then its result is ours
   if (ownId && isDone(state, ownId)) {
     await lock.release();
-    return fromDone(await consumeDone(state, ownId), b);
+    return fromDone(await consumeDone(state, ownId));
   }
   try {
     pause("after-lock");
+    if (queued) {
+      try {
+        await inspect();
+      } catch (e) {
+        // nothing can be pushed from here: our request is not left behind for a later sync to commit unasked
+        if (ownId) await withdraw(state, ownId);
+        throw e;
+      }
+    }
     // A live git (an editor's) may hold index.lock for a moment: wait a little for it, never remove it.
     for (let waited = 0; ; waited += 100) {
       const locks = await clearStaleGitLocks(repo, [`refs/heads/${b.branch}`, b.tracking], {
@@ -250,41 +278,117 @@ export async function syncRepo(
       deps.emit({ type: "cruft-removed", path: p });
     }
 
-    // commit
+    const first = await round({ emit: deps.emit, pause, ownId, req, queued, first: true });
+
+    let notes: Note[] = [];
+    if (o.notes) {
+      const names = Object.fromEntries(Object.entries(loadRoster(repo.root).roster).map(([id, u]) => [id, u.name]));
+      notes = await arrivedNotes(git, first.before || undefined, first.upstream, who, names);
+      await rememberNotes(state, notes);
+      for (const n of notes) deps.emit({ type: "note-for-you", author: `${n.authorName} (${n.author})`, date: n.date, path: n.path, heading: n.heading, body: n.body });
+    }
+    if (first.pending) deps.emit({ type: "push-pending", reason: first.pending });
+
+    // Group commit, draining: requests queued while we pushed are carried now, while we hold the lock, instead of
+    // handing the lock over. Bounded, so that this session is not kept from exiting by a busy machine; a failed
+    // drain round leaves its requests queued (taken), and the next holder finishes them.
+    if (queued && !first.pending) {
+      const until = performance.now() + DRAIN_MS;
+      while (performance.now() < until && (await hasRequests(state))) {
+        try {
+          const r = await round({ emit: () => undefined, pause: () => undefined, first: false, queued: true });
+          if (r.pending || r.done === 0) break;
+        } catch {
+          break;
+        }
+      }
+    }
+
+    return {
+      committed: first.made.commit !== undefined,
+      commit: first.mapped(first.made.commit ?? null),
+      subject: first.made.commit ? (req.message.split("\n")[0] ?? "") : null,
+      files: first.made.files,
+      pushed: first.pushed,
+      pending: first.pending !== undefined,
+      ...(first.pending !== undefined ? { pendingReason: first.pending } : {}),
+      range: first.range,
+      branch: b.branch,
+      remote: b.remote,
+      retries: first.retries,
+      ...(first.behind ? { behind: first.behind } : {}),
+      notes,
+    };
+  } finally {
+    await lock.release();
+    // waiters sleep until something lands in the queue directory: tell them the lock is free
+    if (queued) await pokeQueue(state);
+  }
+
+  /** One group-commit round under the lock: take the queue, commit, fetch/replay/push, move the branch, report. */
+  async function round(r: { emit: Deps["emit"]; pause: (s: PauseStep) => void; first: boolean; queued: boolean; ownId?: string | undefined; req?: SyncRequest }) {
+    const emit = r.emit;
     await lock.verify();
     const ref = async (name: string) => readRef(repo, name) ?? (await git.read(["rev-parse", "-q", "--verify", name]).catch(() => ""));
-    let head = await ref("HEAD");
+    const head = await ref("HEAD");
     // every queued request (ours included), one commit each, in the order they were made
+    if (r.queued) await linger(state, sleep);
     const requests = o.queue !== false ? await takeAll(state, deps.now().getTime()) : [];
+    const items = requests.map((q) => ({ paths: q.paths, message: q.message }));
+    // a paths-mode request that does not queue (none today) is committed after the queue
+    const direct = r.req?.mode === "paths" && !r.queued;
+    if (direct) items.push({ paths: r.req!.paths, message: r.req!.message });
+    let made: { commit: string | undefined; files: string[] } = { commit: undefined, files: [] };
     const done: { r: QueuedRequest; commit: string | null; files: string[] }[] = [];
-    for (const r of requests) {
-      await lock.verify();
-      const c = await makeCommit(repo, git, { mode: "paths", paths: r.paths, message: r.message }, author, tmp, sleep, head || undefined, () => ref("HEAD"));
-      if (c.commit) {
-        await markCommitted(state, r, c.commit);
-        await writeJournal(state, { step: "index-sync", commit: c.commit, files: c.files });
-        await syncRealIndex(git, c.files, sleep);
-        await clearJournal(state);
-        deps.emit({ type: "committed", commit: c.commit, subject: r.message.split("\n")[0] ?? "", files: c.files.length });
-        head = c.commit;
+    if (items.length) {
+      for (let attempt = 0; ; attempt++) {
+        const base = attempt === 0 ? head : await ref("HEAD");
+        await lock.verify();
+        const batch = await commitPaths(repo, git, items, author, tmp, base || undefined, {
+          hooks,
+          now: deps.now(),
+          onCommit: async (i, c) => {
+            const q = requests[i];
+            if (q && c.commit) await markCommitted(state, q, c.commit);
+            if (hooks && c.commit) {
+              // `git commit` moved HEAD: point the real index at it for these files, as each commit is made
+              await writeJournal(state, { step: "index-sync", commit: c.commit, files: c.files });
+              await syncRealIndex(git, c.files, sleep);
+              await clearJournal(state);
+            }
+          },
+        });
+        const files = [...new Set(batch.outcomes.flatMap((c) => c.files))];
+        if (!batch.moved && batch.tip && batch.tip !== (base || undefined)) {
+          // HEAD moves once for the whole batch; the journal lets a killed run point the index at it afterwards
+          await writeJournal(state, { step: "index-sync", commit: batch.tip, files });
+          const n = batch.outcomes.filter((c) => c.commit).length;
+          if (!(await moveHead(git, batch.tip, base || undefined, `logbook: ${n} session commit${n === 1 ? "" : "s"}`))) {
+            await clearJournal(state);
+            // someone committed by hand meanwhile: build the batch again on top of their commit
+            if (attempt < 3) continue;
+            throw new ConflictError(`HEAD kept moving while logbook committed (another git command is committing in ${repo.root}). Nothing was lost; sync again.`);
+          }
+          await syncRealIndex(git, files, sleep);
+          await clearJournal(state);
+        }
+        for (const [i, c] of batch.outcomes.entries()) {
+          const q = requests[i];
+          if (c.commit) emit({ type: "committed", commit: c.commit, subject: items[i]!.message.split("\n")[0] ?? "", files: c.files.length });
+          // a dead holder may have committed it already: then the tree has it and its recorded commit stands
+          if (q) done.push({ r: q, commit: c.commit ?? q.committed ?? null, files: c.files });
+        }
+        if (direct) made = batch.outcomes[items.length - 1]!;
+        break;
       }
-      // a dead holder may have committed it already: then the tree has it and its recorded commit stands
-      done.push({ r, commit: c.commit ?? r.committed ?? null, files: c.files });
     }
-    const own = done.find((d) => d.r.id === ownId);
-    let made: { commit: string | undefined; files: string[] } = { commit: own?.commit ?? undefined, files: own?.files ?? [] };
-    if (req.mode === "sweep") {
-      made = await makeCommit(repo, git, req, author, tmp, sleep, head || undefined, () => ref("HEAD"));
-      if (made.commit) deps.emit({ type: "committed", commit: made.commit, subject: req.message.split("\n")[0] ?? "", files: made.files.length });
-    } else if (!queued) {
-      made = await makeCommit(repo, git, req, author, tmp, sleep, head || undefined, () => ref("HEAD"));
-      if (made.commit) {
-        await writeJournal(state, { step: "index-sync", commit: made.commit, files: made.files });
-        await syncRealIndex(git, made.files, sleep);
-        await clearJournal(state);
-      }
+    const own = done.find((d) => d.r.id === r.ownId);
+    if (own) made = { commit: own.commit ?? undefined, files: own.files };
+    if (r.req?.mode === "sweep") {
+      made = await makeCommit(repo, git, r.req, author, tmp, sleep, (await ref("HEAD")) || undefined, () => ref("HEAD"));
+      if (made.commit) emit({ type: "committed", commit: made.commit, subject: r.req.message.split("\n")[0] ?? "", files: made.files.length });
     }
-    pause("after-commit");
+    r.pause("after-commit");
 
     // fetch, replay, push
     const before = await ref(b.tracking);
@@ -299,14 +403,14 @@ export async function syncRepo(
     for (let attempt = 0; ; attempt++) {
       await lock.verify();
       try {
-        deps.emit({ type: "fetch", remote: b.remote });
-        await fetchUpstream(git, b, config.sync.remoteTimeoutSeconds, () => pause("during-fetch"));
+        emit({ type: "fetch", remote: b.remote });
+        await fetchUpstream(git, b, config.sync.remoteTimeoutSeconds, () => r.pause("during-fetch"), { maintenance: attempt === 0 && r.first });
       } catch (e) {
         if (!(e instanceof RemoteFailed)) throw e;
         if (e.kind === "ref-lock" && attempt < maxRetries) {
           retries++;
           const delayMs = jitter(attempt);
-          deps.emit({ type: "push-retry", attempt: attempt + 1, reason: "fetch could not lock a ref", delayMs });
+          emit({ type: "push-retry", attempt: attempt + 1, reason: "fetch could not lock a ref", delayMs });
           await sleep(delayMs);
           continue;
         }
@@ -327,27 +431,27 @@ export async function syncRepo(
         } else if (d.behind === 0) {
           tip = head;
         } else {
-          const r = await replay(git, upstream, d, author, RESOLVERS, join(tmp, `replay-index-${deps.pid}`), () => pause("during-rebase"));
-          for (const p of r.resolved) if (p === "wiki/index.md") deps.emit({ type: "index-regenerated" });
-          deps.emit({ type: "rebased", onto: upstream, commits: r.replayed });
-          tip = r.tip;
-          moved = r.map;
+          const rp = await replay(git, upstream, d, author, RESOLVERS, join(tmp, `replay-index-${deps.pid}`), () => r.pause("during-rebase"), deps.now(), repo.commonDir);
+          for (const p of rp.resolved) if (p === "wiki/index.md") emit({ type: "index-regenerated" });
+          emit({ type: "rebased", onto: upstream, commits: rp.replayed });
+          tip = rp.tip;
+          moved = rp.map;
         }
       }
       if (tip === upstream) break; // nothing of ours to push
       await lock.verify();
       try {
-        await pushTip(git, b, tip, config.sync.remoteTimeoutSeconds, () => pause("during-push"));
+        await pushTip(git, b, tip, config.sync.remoteTimeoutSeconds, () => r.pause("during-push"));
         pushed = true;
         range = `${(upstream || "0000000").slice(0, 7)}..${tip.slice(0, 7)}`;
-        deps.emit({ type: "pushed", range, branch: b.branch, remote: b.remote });
+        emit({ type: "pushed", range, branch: b.branch, remote: b.remote });
         break;
       } catch (e) {
         if (!(e instanceof RemoteFailed)) throw e;
         if ((e.kind === "rejected" || e.kind === "ref-lock") && attempt < maxRetries) {
           retries++;
           const delayMs = jitter(attempt);
-          deps.emit({ type: "push-retry", attempt: attempt + 1, reason: e.kind === "rejected" ? "another machine pushed first" : "cannot lock ref", delayMs });
+          emit({ type: "push-retry", attempt: attempt + 1, reason: e.kind === "rejected" ? "another machine pushed first" : "cannot lock ref", delayMs });
           await sleep(delayMs);
           continue;
         }
@@ -371,14 +475,14 @@ export async function syncRepo(
       const head = await ref("HEAD");
       if (head !== tip) {
         await lock.verify();
-        pause("before-move");
+        r.pause("before-move");
         await writeJournal(state, { step: "move", from: head, to: tip });
         try {
           await git.run(["reset", "-q", "--keep", tip]);
         } catch (e) {
           if (!(e instanceof GitError)) throw e;
           behind = [...e.stderr.matchAll(/(?:Entry '([^']+)' not uptodate|^\s+(\S.*)$)/gm)].map((m) => (m[1] ?? m[2] ?? "").trim()).filter(Boolean);
-          deps.emit({
+          emit({
             type: "warning",
             message: `${pushed ? "pushed, but " : ""}the local branch was not moved to ${tip.slice(0, 10)}: it would overwrite files with uncommitted changes (${behind.join(", ") || "see git status"}). Nothing was overwritten; the next sync moves it once they are committed.`,
           });
@@ -394,35 +498,9 @@ export async function syncRepo(
         commit: mapped(d.commit), pushed, pending: pending !== undefined, ...(pending !== undefined ? { pendingReason: pending } : {}),
         range, branch: b.branch, remote: b.remote, files: d.files, by: deps.pid,
       });
-      if (d.r.id === ownId) await consumeDone(state, d.r.id);
+      if (d.r.id === r.ownId) await consumeDone(state, d.r.id);
     }
-
-    let notes: Note[] = [];
-    if (o.notes) {
-      const names = Object.fromEntries(Object.entries(loadRoster(repo.root).roster).map(([id, u]) => [id, u.name]));
-      notes = await arrivedNotes(git, before || undefined, upstream, who, names);
-      await rememberNotes(state, notes);
-      for (const n of notes) deps.emit({ type: "note-for-you", author: `${n.authorName} (${n.author})`, date: n.date, path: n.path, heading: n.heading, body: n.body });
-    }
-    if (pending) deps.emit({ type: "push-pending", reason: pending });
-
-    return {
-      committed: made.commit !== undefined,
-      commit: mapped(made.commit ?? null),
-      subject: made.commit ? (req.message.split("\n")[0] ?? "") : null,
-      files: made.files,
-      pushed,
-      pending: pending !== undefined,
-      ...(pending !== undefined ? { pendingReason: pending } : {}),
-      range,
-      branch: b.branch,
-      remote: b.remote,
-      retries,
-      ...(behind ? { behind } : {}),
-      notes,
-    };
-  } finally {
-    await lock.release();
+    return { made, mapped, pushed, pending, range, retries, behind, before, upstream, done: done.length };
   }
 }
 
@@ -450,6 +528,15 @@ export async function syncVault(root: string, config: Config, deps: Deps, who: W
   }
 }
 
+/** Whether a search index was ever built here (its module is not loaded for nothing on every save). */
+function hasSearchIndex(state: string): boolean {
+  try {
+    return readdirSync(state).some((n) => n.startsWith("search") && (n.endsWith(".sqlite") || n.endsWith("-js.json")));
+  } catch {
+    return false;
+  }
+}
+
 /** `logbook sync` / the sync phase of `save` / `checkpoint`: the main repo, then the vault. */
 export async function runSync(repo: RepoPaths, config: Config, req: SyncRequest, deps: Deps, who: Whoami): Promise<SyncResult> {
   let main: RepoSyncOutcome;
@@ -465,7 +552,7 @@ export async function runSync(repo: RepoPaths, config: Config, req: SyncRequest,
     throw e;
   }
   // keep the search index current with what arrived (cheap when nothing changed; never fails the sync)
-  if (main.committed || main.pushed || main.notes.length || main.range) {
+  if ((main.committed || main.pushed || main.notes.length || main.range) && hasSearchIndex(stateDir(repo))) {
     const { updateSearchIndex } = await import("../search/index.js");
     await updateSearchIndex(repo.root, stateDir(repo), deps).catch(() => undefined);
   }

@@ -52,6 +52,49 @@ export async function withdraw(state: string, id: string): Promise<boolean> {
   }
 }
 
+/** How many requests wait to be taken. */
+export async function countRequests(state: string): Promise<number> {
+  try {
+    return (await fsp.readdir(queueDir(state))).filter((n) => n.endsWith(".req")).length;
+  } catch {
+    return 0;
+  }
+}
+
+export const hasRequests = async (state: string): Promise<boolean> => (await countRequests(state)) > 0;
+
+/**
+ * A burst of sessions is still arriving when the holder starts its round: while the queue keeps growing, give it
+ * a moment (100 ms at a time, 1 s at most), so one round carries the burst instead of a round each. A single
+ * session (nothing queued but its own request) never waits.
+ */
+export async function linger(state: string, sleep: (ms: number) => Promise<void>): Promise<void> {
+  let n = await countRequests(state);
+  for (let waited = 0; n > 1 && waited < 1000; waited += 100) {
+    await sleep(100);
+    const m = await countRequests(state);
+    if (m <= n) return;
+    n = m;
+  }
+}
+
+/** The file whose appearance tells sleeping waiters that the lock was released (see `wakeNames`). */
+export const RELEASED = "released";
+
+/** Wakes waiters sleeping on the queue directory: a file appears and goes. */
+export async function pokeQueue(state: string): Promise<void> {
+  const p = join(queueDir(state), `${RELEASED}-${process.pid}-${randomBytes(3).toString("hex")}`);
+  try {
+    await fsp.writeFile(p, "");
+    await fsp.rm(p, { force: true });
+  } catch {
+    // no queue directory: nobody is waiting on it
+  }
+}
+
+/** What a waiter for request `id` wakes on: its result, or a release. */
+export const wakeNames = (id: string) => (file: string) => file === `${id}.done` || file.startsWith(RELEASED);
+
 export function isDone(state: string, id: string): boolean {
   return existsSync(file(state, id, "done"));
 }

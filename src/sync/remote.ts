@@ -67,9 +67,10 @@ async function classify(git: Git, b: BranchInfo, e: unknown, op: "fetch" | "push
   return f;
 }
 
-export async function fetchUpstream(git: Git, b: BranchInfo, timeoutSeconds: number, onSpawn?: () => void): Promise<void> {
+/** `maintenance: false` for a retry's fetch: the first fetch of the sync already ran git's automatic maintenance. */
+export async function fetchUpstream(git: Git, b: BranchInfo, timeoutSeconds: number, onSpawn?: () => void, o: { maintenance?: boolean } = {}): Promise<void> {
   try {
-    await git.run([...netConfig(timeoutSeconds), "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", b.remote, `+${b.remoteRef}:${b.tracking}`], {
+    await git.run([...netConfig(timeoutSeconds), ...(o.maintenance === false ? ["-c", "maintenance.auto=false"] : []), "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", b.remote, `+${b.remoteRef}:${b.tracking}`], {
       timeoutMs: timeoutSeconds * 1000,
       extraEnv: { ...NO_PROMPT_ENV },
       ...(onSpawn ? { onSpawn } : {}),

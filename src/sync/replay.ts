@@ -6,7 +6,9 @@
 // commit that base is its parent already. For later ones we merge against a throw-away commit that has the
 // current tip's tree and the picked commit's parent as its only parent, so the merge base is that parent: an exact
 // cherry-pick (three-way: parent -> tip, parent -> commit).
+import { dirname } from "node:path";
 import { ConflictError } from "../errors.js";
+import { fastImport, gitDate } from "../git/fastimport.js";
 import { parseMergeTree } from "../git/parse.js";
 import type { Git } from "../git/run.js";
 import { authorEnv, type Author } from "./identity.js";
@@ -71,6 +73,79 @@ async function replaceInTree(git: Git, tree: string, path: string, blob: string,
   return git.read(["write-tree"], { extraEnv: env });
 }
 
+interface RawChange {
+  status: string;
+  mode: string;
+  blob: string;
+  path: string;
+}
+
+/** Each local commit's own changes, from one `diff-tree --stdin` (commits in the order given). */
+async function changesOf(git: Git, commits: string[]): Promise<Map<string, RawChange[]>> {
+  const out = await git.read(["diff-tree", "--stdin", "-r", "-z", "--no-renames", "--always"], { input: commits.join("\n") + "\n" });
+  const map = new Map<string, RawChange[]>();
+  const t = out.split("\0");
+  let cur: RawChange[] | undefined;
+  for (let i = 0; i < t.length; i++) {
+    const tok = t[i]!;
+    if (tok.startsWith(":")) {
+      const meta = tok.slice(1).split(" ");
+      cur?.push({ mode: meta[1]!, blob: meta[3]!, status: meta[4]!, path: t[++i]! });
+    } else if (/^[0-9a-f]{40,64}$/.test(tok.trim())) {
+      cur = [];
+      map.set(tok.trim(), cur);
+    }
+  }
+  return map;
+}
+
+/**
+ * The common case, in one git process instead of three per commit: none of the paths our commits change was
+ * changed upstream since we diverged. Then cherry-picking each commit onto the new tip gives exactly "the tip,
+ * with this commit's files set as the commit sets them", which `git fast-import` builds for the whole chain at
+ * once. Returns undefined when the case does not hold (the caller replays commit by commit with merge-tree).
+ */
+async function fastReplay(
+  git: Git,
+  upstream: string,
+  d: Divergence,
+  committer: Author,
+  tmpDir: string,
+  now: Date,
+  commonDir: string | undefined,
+): Promise<ReplayResult | undefined> {
+  const head = d.local[d.local.length - 1]?.hash;
+  if (!head || d.local.some((c) => c.parents.length !== 1)) return undefined;
+  const theirs = new Set((await git.read(["diff", "--name-only", "-z", "--no-renames", `${head}...${upstream}`, "--"])).split("\0").filter(Boolean));
+  const changes = await changesOf(git, d.local.map((c) => c.hash));
+  for (const c of d.local) {
+    const ch = changes.get(c.hash);
+    if (!ch || ch.some((x) => theirs.has(x.path) || (x.status !== "D" && !/^(100644|100755|120000)$/.test(x.mode)))) return undefined;
+  }
+  const date = gitDate(now);
+  const picked = d.local.filter((c) => changes.get(c.hash)!.length > 0);
+  const ids = await fastImport(
+    git,
+    tmpDir,
+    upstream,
+    picked.map((c) => ({
+      author: { name: c.authorName, email: c.authorEmail, date: c.authorDate },
+      committer: { name: committer.name, email: committer.email, date },
+      message: c.message,
+      changes: changes.get(c.hash)!.map((x) => (x.status === "D" ? { path: x.path } : { path: x.path, mode: x.mode, blob: x.blob })),
+    })),
+    commonDir,
+  );
+  let tip = upstream;
+  const map: Record<string, string> = {};
+  let n = 0;
+  for (const c of d.local) {
+    if (changes.get(c.hash)!.length > 0) tip = ids[n++]!;
+    map[c.hash] = tip;
+  }
+  return { tip, map, replayed: picked.length, skipped: d.local.length - picked.length, resolved: [] };
+}
+
 export async function replay(
   git: Git,
   upstream: string,
@@ -79,7 +154,13 @@ export async function replay(
   resolvers: Record<string, ConflictResolver>,
   tmpIndex: string,
   onStep?: () => void,
+  now: Date = new Date(),
+  commonDir?: string,
 ): Promise<ReplayResult> {
+  onStep?.();
+  // any failure of the fast path (no merge base, an odd entry) leaves the commit-by-commit replay to decide
+  const fast = await fastReplay(git, upstream, d, committer, dirname(tmpIndex), now, commonDir).catch(() => undefined);
+  if (fast) return fast;
   let tip = upstream;
   let tipTree = d.upstreamTree ?? (await git.read(["rev-parse", `${upstream}^{tree}`]));
   let replayed = 0;

@@ -12,6 +12,8 @@ export interface BranchInfo {
   tracking: string; // "refs/remotes/origin/main"
   userName: string | undefined;
   userEmail: string | undefined;
+  /** core.hooksPath, when set. */
+  hooksPath?: string | undefined;
 }
 
 /** Operations of someone else's that a sync must not run through. logbook itself never runs `git rebase`. */
@@ -41,7 +43,7 @@ export async function branchInfo(repo: RepoPaths, git: Git): Promise<BranchInfo>
     throw new ConflictError(`HEAD is detached in ${repo.root}: sync needs a branch. Check out your branch (git switch main) and sync again. Nothing was changed.`);
   }
   const branch = m[1];
-  const cfg = await git.run(["config", "-z", "--get-regexp", `^(branch\\.${branch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(remote|merge)|user\\.(name|email))$`], {
+  const cfg = await git.run(["config", "-z", "--get-regexp", `^(branch\\.${branch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(remote|merge)|user\\.(name|email)|core\\.hookspath)$`], {
     readOnly: true,
     okCodes: [1],
   });
@@ -65,5 +67,6 @@ export async function branchInfo(repo: RepoPaths, git: Git): Promise<BranchInfo>
     tracking: `refs/remotes/${remote}/${short}`,
     userName: values["user.name"],
     userEmail: values["user.email"],
+    hooksPath: values["core.hookspath"],
   };
 }
