@@ -168,8 +168,15 @@ function fromDone(r: RequestResult | undefined): RepoSyncOutcome {
   };
 }
 
-function jitter(attempt: number): number {
-  return Math.round(50 * 2 ** Math.min(attempt, 5) * (0.5 + Math.random()));
+/**
+ * How long to wait before retrying a rejected push. Machines that lost a race would otherwise all fetch and push
+ * again at once and collide again: the wait is random over a window that grows with each attempt and scales with
+ * how long one fetch-replay-push cycle took (the time another machine needs to get its push through), as
+ * Ethernet's backoff scales with its slot time.
+ */
+export function backoff(attempt: number, cycleMs: number, random: () => number = Math.random): number {
+  const slot = Math.max(50, Math.min(cycleMs, 5000));
+  return Math.round(slot * 2 ** Math.min(attempt, 4) * random() + 25 * random());
 }
 
 /** One repository's sync (the main repo, or the vault). The caller holds no lock; this takes it. */
@@ -402,6 +409,7 @@ export async function syncRepo(
     const maxRetries = config.sync.pushRetries;
     for (let attempt = 0; ; attempt++) {
       await lock.verify();
+      const cycleStart = performance.now();
       try {
         emit({ type: "fetch", remote: b.remote });
         await fetchUpstream(git, b, config.sync.remoteTimeoutSeconds, () => r.pause("during-fetch"), { maintenance: attempt === 0 && r.first });
@@ -409,7 +417,7 @@ export async function syncRepo(
         if (!(e instanceof RemoteFailed)) throw e;
         if (e.kind === "ref-lock" && attempt < maxRetries) {
           retries++;
-          const delayMs = jitter(attempt);
+          const delayMs = backoff(attempt, performance.now() - cycleStart);
           emit({ type: "push-retry", attempt: attempt + 1, reason: "fetch could not lock a ref", delayMs });
           await sleep(delayMs);
           continue;
@@ -450,7 +458,7 @@ export async function syncRepo(
         if (!(e instanceof RemoteFailed)) throw e;
         if ((e.kind === "rejected" || e.kind === "ref-lock") && attempt < maxRetries) {
           retries++;
-          const delayMs = jitter(attempt);
+          const delayMs = backoff(attempt, performance.now() - cycleStart);
           emit({ type: "push-retry", attempt: attempt + 1, reason: e.kind === "rejected" ? "another machine pushed first" : "cannot lock ref", delayMs });
           await sleep(delayMs);
           continue;

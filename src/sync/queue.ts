@@ -65,15 +65,16 @@ export const hasRequests = async (state: string): Promise<boolean> => (await cou
 
 /**
  * A burst of sessions is still arriving when the holder starts its round: while the queue keeps growing, give it
- * a moment (100 ms at a time, 1 s at most), so one round carries the burst instead of a round each. A single
- * session (nothing queued but its own request) never waits.
+ * a moment (until it has not grown for 250 ms, 2 s at most), so one round carries the burst instead of a round
+ * each. A single session (nothing queued but its own request) never waits.
  */
-export async function linger(state: string, sleep: (ms: number) => Promise<void>): Promise<void> {
+export async function linger(state: string, sleep: (ms: number) => Promise<void>, o = { quietMs: 250, maxMs: 2000, stepMs: 50 }): Promise<void> {
   let n = await countRequests(state);
-  for (let waited = 0; n > 1 && waited < 1000; waited += 100) {
-    await sleep(100);
+  if (n <= 1) return;
+  for (let waited = 0, quiet = 0; waited < o.maxMs && quiet < o.quietMs; waited += o.stepMs) {
+    await sleep(o.stepMs);
     const m = await countRequests(state);
-    if (m <= n) return;
+    quiet = m > n ? 0 : quiet + o.stepMs;
     n = m;
   }
 }
