@@ -175,8 +175,8 @@ function fromDone(r: RequestResult | undefined): RepoSyncOutcome {
  * Ethernet's backoff scales with its slot time.
  */
 export function backoff(attempt: number, cycleMs: number, random: () => number = Math.random): number {
-  const slot = Math.max(50, Math.min(cycleMs, 5000));
-  return Math.round(slot * 2 ** Math.min(attempt, 4) * random() + 25 * random());
+  const slot = Math.max(50, Math.min(cycleMs, 2000));
+  return Math.round(slot * 2 ** Math.min(attempt, 3) * random() + 25 * random());
 }
 
 /** One repository's sync (the main repo, or the vault). The caller holds no lock; this takes it. */
