@@ -185,6 +185,13 @@ async function fastBatch(
       else if (m) return undefined; // a directory or submodule where a file is asked for: let git decide
     }
   }
+  // `git add` refuses a new file that .gitignore excludes (a checkpoint of `.env` must not commit it): so must we.
+  // Tracked files are not subject to ignore rules. Exit 1 from check-ignore means "none ignored".
+  const fresh = hashed.filter((p) => !cur.has(p));
+  if (fresh.length) {
+    const ig = await git.run(["check-ignore", "-z", "--stdin"], { input: fresh.join("\0") + "\0", okCodes: [1], readOnly: true });
+    if (ig.code === 0 && ig.stdout.split("\0").some(Boolean)) return undefined;
+  }
   // a tracked file keeps its mode (as `git add` does where core.fileMode is false); a new one is 100644 unless executable
   const want = new Map(hashed.map((p, i) => [p, { mode: cur.get(p)?.mode ?? (present.get(p) ? "100755" : "100644"), blob: blobs[i]! }]));
   const date = gitDate(now);

@@ -29,6 +29,22 @@ test("save commits only its log, authored from identity, pushes, leaves git stat
   assert.equal(m.git(["config", "--file", ".git/config", "user.email"]).trim(), "mike@example.com");
 });
 
+test("--only on a new file that .gitignore excludes refuses it, as git add does: nothing committed, nothing pushed", async (t) => {
+  const team = await makeTeam(t, { machines: 1 });
+  const m = team.machines[0]!;
+  appendFileSync(join(m.dir, ".gitignore"), ".env\n");
+  m.git(["add", ".gitignore"]);
+  m.git(["-c", "user.name=Setup", "-c", "user.email=setup@example.com", "commit", "-qm", "ignore .env"]);
+  writeFileSync(join(m.dir, ".env"), "SECRET=hunter2\n");
+  writeFileSync(join(m.dir, "notes.md"), "fine\n");
+  const r = await m.cli(["checkpoint", "-m", "try the env file", "--only", ".env", "--only", "notes.md"]);
+  assert.notEqual(r.code, 0, "the ignored file is refused");
+  assert.match(r.stdout + r.stderr, /ignored/i);
+  assert.equal(m.git(["log", "--all", "--format=%H", "--", ".env"]).trim(), "", "no commit anywhere holds .env");
+  assert.ok(!team.remoteFiles().includes(".env"));
+  assert.equal(readFileSync(join(m.dir, ".env"), "utf8"), "SECRET=hunter2\n");
+});
+
 test("sync without --only sweeps everything (the seed's git add -A); --only commits exactly those paths", async (t) => {
   const team = await makeTeam(t, { machines: 1 });
   const m = team.machines[0]!;
