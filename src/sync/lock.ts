@@ -30,7 +30,6 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp, readdirSync, rmdirSync, rmSync, statSync, unlinkSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { setFlagsFromString } from "node:v8";
 import { DeferredError, EXIT, LogbookError } from "../errors.js";
 import { bootId, pidExists, pidNamespace, probeProcess, type ProcessProbe } from "./proc.js";
 
@@ -453,19 +452,6 @@ export async function acquireLock(o: LockOptions): Promise<LockHandle> {
   }
 }
 
-/**
- * A process that waits for the lock does nothing for seconds at a time, and V8's memory reducer spends that idle
- * time in garbage collections to shrink a heap that is about to be thrown away: measured, ~5 ms of CPU per second
- * of waiting, which 60 waiting sessions take from the holder they wait for. Turned off once a wait begins.
- */
-function quietWhileWaiting(): void {
-  try {
-    setFlagsFromString("--no-memory-reducer");
-  } catch {
-    // not fatal: only CPU
-  }
-}
-
 /** Sleeps that end early when something changes in a directory (inotify and the like, through fs.watch). */
 class Waker {
   private watcher: FSWatcher | undefined;
@@ -554,7 +540,6 @@ async function acquire(
       });
     }
     if (waited - lastReport >= 1000) {
-      if (lastReport < 0) quietWhileWaiting();
       lastReport = waited;
       o.onWait?.(holder, waited);
     }
