@@ -41,6 +41,11 @@ async function dropScratch(git: Git, common: string | undefined): Promise<void> 
   await git.run(["update-ref", "-d", SCRATCH], { okCodes: [1] }).catch(() => undefined);
 }
 
+/** A name or email as git writes it in a commit: without `<`, `>` and line breaks (git commit strips them too). */
+export function identPart(s: string): string {
+  return s.replace(/[<>\n\r]/g, "").trim();
+}
+
 /** Builds `commits` as a chain on top of `parent` (none: a root commit); returns their ids, in order. */
 export async function fastImport(
   git: Git,
@@ -56,8 +61,8 @@ export async function fastImport(
     const msg = Buffer.from(c.message, "utf8");
     parts.push(
       Buffer.from(
-        `commit ${SCRATCH}\nmark :${i + 1}\nauthor ${c.author.name} <${c.author.email}> ${c.author.date}\n` +
-          `committer ${c.committer.name} <${c.committer.email}> ${c.committer.date}\ndata ${msg.length}\n`,
+        `commit ${SCRATCH}\nmark :${i + 1}\nauthor ${identPart(c.author.name)} <${identPart(c.author.email)}> ${c.author.date}\n` +
+          `committer ${identPart(c.committer.name)} <${identPart(c.committer.email)}> ${c.committer.date}\ndata ${msg.length}\n`,
       ),
       msg,
       Buffer.from(`\n${i === 0 && parent ? `from ${parent}\n` : ""}`),

@@ -10,6 +10,16 @@ import type { RepoPaths } from "../git/repo.js";
 import { GitError, type Git } from "../git/run.js";
 import { authorEnv, type Author } from "./identity.js";
 
+/**
+ * A copy of the index that keeps the original's mtime: git trusts a cached stat only for files older than the
+ * index file ("racy git"), so a copy stamped now would hide a same-size edit made in the same second.
+ */
+async function copyIndex(from: string, to: string): Promise<void> {
+  const st = await fsp.stat(from);
+  await fsp.copyFile(from, to);
+  await fsp.utimes(to, st.atime, st.mtime);
+}
+
 export interface CommitRequest {
   mode: "sweep" | "paths";
   /** Repo-relative, `/`-separated (paths mode). */
@@ -72,7 +82,7 @@ export async function makeCommit(
   try {
     // A copy of the real index keeps git's stat cache, so nothing is re-hashed in a repo of 10,000 logs.
     const real = join(repo.gitDir, "index");
-    if (existsSync(real)) await fsp.copyFile(real, tmpIndex);
+    if (existsSync(real)) await copyIndex(real, tmpIndex);
     if (head) await git.run(["reset", "-q", head], { extraEnv: idx });
     const present = req.paths.filter((p) => existsSync(join(repo.root, ...p.split("/"))));
     const gone = req.paths.filter((p) => !present.includes(p));
@@ -130,11 +140,11 @@ export async function commitPaths(
   author: Author,
   tmpDir: string,
   head: string | undefined,
-  o: { hooks: boolean; now?: Date; onCommit?: (i: number, c: CommitOutcome) => Promise<void> },
+  o: { hooks: boolean; fileMode?: boolean; now?: Date; onCommit?: (i: number, c: CommitOutcome) => Promise<void> },
 ): Promise<BatchOutcome> {
   if (items.every((it) => it.paths.length === 0)) return { outcomes: items.map(() => ({ commit: undefined, files: [] })), tip: head, moved: true };
   if (!o.hooks) {
-    const fast = await fastBatch(repo, git, items, author, tmpDir, head, o.now ?? new Date());
+    const fast = await fastBatch(repo, git, items, author, tmpDir, head, o.now ?? new Date(), { fileMode: o.fileMode ?? process.platform !== "win32" });
     if (fast) {
       for (const [i, c] of fast.outcomes.entries()) await o.onCommit?.(i, c);
       return fast;
@@ -156,9 +166,11 @@ async function fastBatch(
   tmpDir: string,
   head: string | undefined,
   now: Date,
+  o: { fileMode: boolean },
 ): Promise<BatchOutcome | undefined> {
   const all = [...new Set(items.flatMap((it) => it.paths))];
-  if (all.some((p) => p.includes("\n"))) return undefined;
+  // hash-object --stdin-paths reads C-quoted lines and drops a trailing CR: such names go through `git commit`
+  if (all.some((p) => p.includes("\n") || p.startsWith('"') || p.endsWith("\r"))) return undefined;
   const present = new Map<string, boolean>(); // path -> executable
   for (const p of all) {
     let st;
@@ -192,8 +204,14 @@ async function fastBatch(
     const ig = await git.run(["check-ignore", "-z", "--stdin"], { input: fresh.join("\0") + "\0", okCodes: [1], readOnly: true });
     if (ig.code === 0 && ig.stdout.split("\0").some(Boolean)) return undefined;
   }
-  // a tracked file keeps its mode (as `git add` does where core.fileMode is false); a new one is 100644 unless executable
-  const want = new Map(hashed.map((p, i) => [p, { mode: cur.get(p)?.mode ?? (present.get(p) ? "100755" : "100644"), blob: blobs[i]! }]));
+  // modes as `git add` sets them: from the executable bit, unless core.fileMode is false, where a tracked regular
+  // file keeps its mode (a symlink replaced by a file is a file either way)
+  const mode = (p: string): string => {
+    const had = cur.get(p)?.mode;
+    if (!o.fileMode && (had === "100644" || had === "100755")) return had;
+    return present.get(p) ? "100755" : "100644";
+  };
+  const want = new Map(hashed.map((p, i) => [p, { mode: mode(p), blob: blobs[i]! }]));
   const date = gitDate(now);
   const who = { name: author.name, email: author.email, date };
   const commits: FastCommit[] = [];
@@ -212,7 +230,8 @@ async function fastBatch(
       }
     }
     if (changes.length === 0) continue;
-    commits.push({ author: who, committer: who, message: it.message, changes });
+    // `git commit` ends a message with a newline (its cleanup); the same bytes here
+    commits.push({ author: who, committer: who, message: it.message.endsWith("\n") ? it.message : `${it.message}\n`, changes });
     which.push(i);
   }
   const ids = await fastImport(git, tmpDir, head, commits, repo.commonDir);
@@ -240,7 +259,7 @@ async function commitEach(
   try {
     // A copy of the real index keeps git's stat cache, so nothing is re-hashed in a repo of 10,000 logs.
     const real = join(repo.gitDir, "index");
-    if (existsSync(real)) await fsp.copyFile(real, tmpIndex);
+    if (existsSync(real)) await copyIndex(real, tmpIndex);
     if (head) await git.run(["reset", "-q", head], { extraEnv: idx });
     else await git.run(["read-tree", "--empty"], { extraEnv: idx });
     for (const [i, it] of items.entries()) {

@@ -1,7 +1,7 @@
 // The seed's Phase 4 as one pipeline: checks -> lock -> recover -> identity -> cruft -> commit -> fetch/replay/push
 // -> move the branch -> notes; then the same for the vault repo under its own lock.
 import { existsSync, promises as fsp, readdirSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
+import { basename, isAbsolute, join } from "node:path";
 import type { Deps } from "../deps.js";
 import { ConflictError, DeferredError, LogbookError, UnreachableError } from "../errors.js";
 import { parseStatusV2 } from "../git/parse.js";
@@ -101,10 +101,14 @@ async function recover(repo: RepoPaths, git: Git, state: string, deps: Deps): Pr
       changes.push({ oldBlob: meta[2]!, newBlob: meta[3]!, status: meta[4]!, path: f[i + 1]! });
     }
     const present = changes.filter((c) => existsSync(join(repo.root, ...c.path.split("/"))));
-    const hashes = present.length
-      ? (await git.read(["hash-object", "--stdin-paths"], { input: present.map((c) => c.path).join("\n") + "\n" })).split("\n")
+    // --stdin-paths reads C-quoted lines and drops a trailing CR: such names are hashed one by one
+    const odd = (p: string) => p.startsWith('"') || p.endsWith("\r") || p.includes("\n");
+    const plain = present.filter((c) => !odd(c.path));
+    const hashes = plain.length
+      ? (await git.read(["hash-object", "--stdin-paths"], { input: plain.map((c) => c.path).join("\n") + "\n" })).split("\n")
       : [];
-    const current = new Map(present.map((c, i) => [c.path, hashes[i]]));
+    const current = new Map(plain.map((c, i) => [c.path, hashes[i]]));
+    for (const c of present.filter((x) => odd(x.path))) current.set(c.path, await git.read(["hash-object", "--", c.path], { extraEnv: { GIT_LITERAL_PATHSPECS: "1" } }));
     const restore: string[] = [];
     const remove: string[] = [];
     for (const c of changes) {
@@ -191,6 +195,9 @@ export async function syncRepo(
   const git = gitAt(repo.root, deps.env);
   const state = stateDir(repo);
   const tmp = join(state, "tmp");
+  // each worktree has its own queue and journal: a request names paths of its own work tree, on its own branch,
+  // and a journal describes one HEAD and one index
+  const qstate = repo.gitDir === repo.commonDir ? state : join(state, "worktrees", basename(repo.gitDir));
   // Where to push and how to commit. A waiter whose request another session carries never needs to know: a
   // queued request reads it once it holds the lock (one git process fewer per waiting session).
   let b!: BranchInfo;
@@ -210,34 +217,34 @@ export async function syncRepo(
   const queued = req.mode === "paths" && o.queue !== false;
   if (!queued) await inspect();
   const ownId = queued
-    ? await enqueue(state, { paths: req.paths, message: req.message, purpose: req.purpose, createdAt: deps.now().getTime(), pid: deps.pid })
+    ? await enqueue(qstate, { paths: req.paths, message: req.message, purpose: req.purpose, createdAt: deps.now().getTime(), pid: deps.pid })
     : undefined;
-  const cancelled = ownId ? () => isDone(state, ownId) : undefined;
+  const cancelled = ownId ? () => isDone(qstate, ownId) : undefined;
   const lockOpts = {
     waitSeconds: lockWaitSeconds(config, deps.env),
     deferredMessage: o.deferredMessage,
     purpose: req.purpose,
     ...(cancelled ? { cancelled } : {}),
-    ...(ownId ? { wakeOn: { dir: queueDir(state), names: wakeNames(ownId) } } : {}),
+    ...(ownId ? { wakeOn: { dir: queueDir(qstate), names: wakeNames(ownId) } } : {}),
   };
   let lock: HeldLock;
   try {
     lock = await takeLock(repo, config, deps, lockOpts);
   } catch (e) {
-    if (e instanceof LockWaitCancelled && ownId) return fromDone(await consumeDone(state, ownId));
-    if (!(e instanceof DeferredError) || !ownId || (await withdraw(state, ownId))) throw e;
+    if (e instanceof LockWaitCancelled && ownId) return fromDone(await consumeDone(qstate, ownId));
+    if (!(e instanceof DeferredError) || !ownId || (await withdraw(qstate, ownId))) throw e;
     // A holder took our request just as we gave up: its result comes soon (or, if it died, we finish it ourselves).
     try {
       lock = await takeLock(repo, config, deps, { ...lockOpts, waitSeconds: config.sync.remoteTimeoutSeconds * 2 + 60 });
     } catch (e2) {
-      if (e2 instanceof LockWaitCancelled) return fromDone(await consumeDone(state, ownId));
+      if (e2 instanceof LockWaitCancelled) return fromDone(await consumeDone(qstate, ownId));
       throw e2;
     }
   }
   // the lock may come free only after a holder carried our request: then its result is ours
-  if (ownId && isDone(state, ownId)) {
+  if (ownId && isDone(qstate, ownId)) {
     await lock.release();
-    return fromDone(await consumeDone(state, ownId));
+    return fromDone(await consumeDone(qstate, ownId));
   }
   try {
     pause("after-lock");
@@ -246,7 +253,7 @@ export async function syncRepo(
         await inspect();
       } catch (e) {
         // nothing can be pushed from here: our request is not left behind for a later sync to commit unasked
-        if (ownId) await withdraw(state, ownId);
+        if (ownId) await withdraw(qstate, ownId);
         throw e;
       }
     }
@@ -269,7 +276,7 @@ export async function syncRepo(
       await sleep(100);
     }
     // after the stale git locks: a git killed mid `reset --keep` leaves index.lock behind
-    await recover(repo, git, state, deps);
+    await recover(repo, git, qstate, deps);
 
     await lock.verify();
     const id = await reconcileIdentity(git, { name: b.userName, email: b.userEmail }, author, sleep);
@@ -301,7 +308,7 @@ export async function syncRepo(
     // drain round leaves its requests queued (taken), and the next holder finishes them.
     if (queued && !first.pending) {
       const until = performance.now() + DRAIN_MS;
-      while (performance.now() < until && (await hasRequests(state))) {
+      while (performance.now() < until && (await hasRequests(qstate))) {
         try {
           const r = await round({ emit: () => undefined, pause: () => undefined, first: false, queued: true });
           if (r.pending || r.done === 0) break;
@@ -329,7 +336,7 @@ export async function syncRepo(
   } finally {
     await lock.release();
     // waiters sleep until something lands in the queue directory: tell them the lock is free
-    if (queued) await pokeQueue(state);
+    if (queued) await pokeQueue(qstate);
   }
 
   /** One group-commit round under the lock: take the queue, commit, fetch/replay/push, move the branch, report. */
@@ -339,8 +346,8 @@ export async function syncRepo(
     const ref = async (name: string) => readRef(repo, name) ?? (await git.read(["rev-parse", "-q", "--verify", name]).catch(() => ""));
     const head = await ref("HEAD");
     // every queued request (ours included), one commit each, in the order they were made
-    if (r.queued) await linger(state, sleep);
-    const requests = o.queue !== false ? await takeAll(state, deps.now().getTime()) : [];
+    if (r.queued) await linger(qstate, sleep);
+    const requests = o.queue !== false ? await takeAll(qstate, deps.now().getTime()) : [];
     const items = requests.map((q) => ({ paths: q.paths, message: q.message }));
     // a paths-mode request that does not queue (none today) is committed after the queue
     const direct = r.req?.mode === "paths" && !r.queued;
@@ -353,31 +360,32 @@ export async function syncRepo(
         await lock.verify();
         const batch = await commitPaths(repo, git, items, author, tmp, base || undefined, {
           hooks,
+          ...(b.fileMode !== undefined ? { fileMode: b.fileMode } : {}),
           now: deps.now(),
           onCommit: async (i, c) => {
             const q = requests[i];
-            if (q && c.commit) await markCommitted(state, q, c.commit);
+            if (q && c.commit) await markCommitted(qstate, q, c.commit);
             if (hooks && c.commit) {
               // `git commit` moved HEAD: point the real index at it for these files, as each commit is made
-              await writeJournal(state, { step: "index-sync", commit: c.commit, files: c.files });
+              await writeJournal(qstate, { step: "index-sync", commit: c.commit, files: c.files });
               await syncRealIndex(git, c.files, sleep);
-              await clearJournal(state);
+              await clearJournal(qstate);
             }
           },
         });
         const files = [...new Set(batch.outcomes.flatMap((c) => c.files))];
         if (!batch.moved && batch.tip && batch.tip !== (base || undefined)) {
           // HEAD moves once for the whole batch; the journal lets a killed run point the index at it afterwards
-          await writeJournal(state, { step: "index-sync", commit: batch.tip, files });
+          await writeJournal(qstate, { step: "index-sync", commit: batch.tip, files });
           const n = batch.outcomes.filter((c) => c.commit).length;
           if (!(await moveHead(git, batch.tip, base || undefined, `logbook: ${n} session commit${n === 1 ? "" : "s"}`))) {
-            await clearJournal(state);
+            await clearJournal(qstate);
             // someone committed by hand meanwhile: build the batch again on top of their commit
             if (attempt < 3) continue;
             throw new ConflictError(`HEAD kept moving while logbook committed (another git command is committing in ${repo.root}). Nothing was lost; sync again.`);
           }
           await syncRealIndex(git, files, sleep);
-          await clearJournal(state);
+          await clearJournal(qstate);
         }
         for (const [i, c] of batch.outcomes.entries()) {
           const q = requests[i];
@@ -484,7 +492,7 @@ export async function syncRepo(
       if (head !== tip) {
         await lock.verify();
         r.pause("before-move");
-        await writeJournal(state, { step: "move", from: head, to: tip });
+        await writeJournal(qstate, { step: "move", from: head, to: tip });
         try {
           await git.run(["reset", "-q", "--keep", tip]);
         } catch (e) {
@@ -495,18 +503,18 @@ export async function syncRepo(
             message: `${pushed ? "pushed, but " : ""}the local branch was not moved to ${tip.slice(0, 10)}: it would overwrite files with uncommitted changes (${behind.join(", ") || "see git status"}). Nothing was overwritten; the next sync moves it once they are committed.`,
           });
         }
-        await clearJournal(state);
+        await clearJournal(qstate);
       }
     }
 
     // results for the waiters whose requests we carried (ours is returned directly)
     const mapped = (c: string | null) => (c ? (moved[c] ?? c) : null);
     for (const d of done) {
-      await finish(state, d.r.id, {
+      await finish(qstate, d.r.id, {
         commit: mapped(d.commit), pushed, pending: pending !== undefined, ...(pending !== undefined ? { pendingReason: pending } : {}),
         range, branch: b.branch, remote: b.remote, files: d.files, by: deps.pid,
       });
-      if (d.r.id === r.ownId) await consumeDone(state, d.r.id);
+      if (d.r.id === r.ownId) await consumeDone(qstate, d.r.id);
     }
     return { made, mapped, pushed, pending, range, retries, behind, before, upstream, done: done.length };
   }

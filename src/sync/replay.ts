@@ -118,9 +118,13 @@ async function fastReplay(
   if (!head || d.local.some((c) => c.parents.length !== 1)) return undefined;
   const theirs = new Set((await git.read(["diff", "--name-only", "-z", "--no-renames", `${head}...${upstream}`, "--"])).split("\0").filter(Boolean));
   const changes = await changesOf(git, d.local.map((c) => c.hash));
+  // a path of ours clashes with theirs when it is one of theirs, or a file of one side is a directory of the other
+  const dirs = (p: string) => p.split("/").slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join("/"));
+  const theirDirs = new Set([...theirs].flatMap(dirs));
+  const clash = (p: string) => theirs.has(p) || theirDirs.has(p) || dirs(p).some((dir) => theirs.has(dir));
   for (const c of d.local) {
     const ch = changes.get(c.hash);
-    if (!ch || ch.some((x) => theirs.has(x.path) || (x.status !== "D" && !/^(100644|100755|120000)$/.test(x.mode)))) return undefined;
+    if (!ch || ch.some((x) => clash(x.path) || (x.status !== "D" && !/^(100644|100755|120000)$/.test(x.mode)))) return undefined;
   }
   const date = gitDate(now);
   const picked = d.local.filter((c) => changes.get(c.hash)!.length > 0);

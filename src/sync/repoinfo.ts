@@ -14,6 +14,8 @@ export interface BranchInfo {
   userEmail: string | undefined;
   /** core.hooksPath, when set. */
   hooksPath?: string | undefined;
+  /** core.fileMode (git's default: true). */
+  fileMode?: boolean;
 }
 
 /** Operations of someone else's that a sync must not run through. logbook itself never runs `git rebase`. */
@@ -43,7 +45,7 @@ export async function branchInfo(repo: RepoPaths, git: Git): Promise<BranchInfo>
     throw new ConflictError(`HEAD is detached in ${repo.root}: sync needs a branch. Check out your branch (git switch main) and sync again. Nothing was changed.`);
   }
   const branch = m[1];
-  const cfg = await git.run(["config", "-z", "--get-regexp", `^(branch\\.${branch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(remote|merge)|user\\.(name|email)|core\\.hookspath)$`], {
+  const cfg = await git.run(["config", "-z", "--get-regexp", `^(branch\\.${branch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(remote|merge)|user\\.(name|email)|core\\.(hookspath|filemode))$`], {
     readOnly: true,
     okCodes: [1],
   });
@@ -68,5 +70,6 @@ export async function branchInfo(repo: RepoPaths, git: Git): Promise<BranchInfo>
     userName: values["user.name"],
     userEmail: values["user.email"],
     hooksPath: values["core.hookspath"],
+    fileMode: !/^(false|no|off|0)$/i.test((values["core.filemode"] ?? "true").trim()),
   };
 }
