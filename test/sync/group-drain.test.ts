@@ -1,23 +1,15 @@
 // Group commit at speed: a holder drains requests queued after its first round, waiters sleep on the queue
 // directory (woken by their result or a release, never by another file), and a burst lingers only while it grows.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { acquireLock, LockWaitCancelled, type LockHandle, type LockOptions } from "../../src/sync/lock.js";
 import { countRequests, enqueue, finish, linger, pokeQueue, queueDir, wakeNames } from "../../src/sync/queue.js";
 import { makeTeam, narrative, runCli, tmpDir, waitFor } from "../helpers/index.js";
-import { cont, countOnRemote, killGroup, save } from "./helpers.js";
+import { cont, countOnRemote, killGroup, queued, save, stoppedAt } from "./helpers.js";
 
-const queued = (dir: string, ext: string) => {
-  try {
-    return readdirSync(join(dir, ".git/logbook/queue")).filter((f) => f.endsWith(ext)).length;
-  } catch {
-    return 0;
-  }
-};
-const stoppedAt = (marker: string, step: string) => existsSync(marker) && readFileSync(marker, "utf8").includes(` ${step}\n`);
 
 test("drain: requests queued after the holder's first round are carried by that holder, one commit each", { timeout: 180_000 }, async (t) => {
   const team = await makeTeam(t, { machines: 1 });

@@ -1,20 +1,11 @@
 // Group commit (issue 8): sessions waiting for the lock queue their requests; the holder commits each (one commit
 // per session) and pushes them in one round; a holder killed mid-batch loses nothing.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { makeTeam, narrative, tmpDir, waitFor } from "../helpers/index.js";
-import { cont, countOnRemote, killGroup, save } from "./helpers.js";
+import { cont, countOnRemote, killGroup, queued, save, stoppedAt } from "./helpers.js";
 
-const queued = (dir: string, ext: string) => {
-  try {
-    return readdirSync(join(dir, ".git/logbook/queue")).filter((f) => f.endsWith(ext)).length;
-  } catch {
-    return 0;
-  }
-};
-const stoppedAt = (marker: string, step: string) => existsSync(marker) && readFileSync(marker, "utf8").includes(` ${step}\n`);
 
 test("waiting sessions are committed one by one by the holder and pushed in its round", async (t) => {
   const team = await makeTeam(t, { machines: 1 });

@@ -1,6 +1,6 @@
 // Small helpers shared by the sync tests.
 import type { ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Machine, Team } from "../helpers/index.js";
 import { narrative, tmpDir, waitFor } from "../helpers/index.js";
@@ -59,3 +59,15 @@ export function killGroup(pid: number): void {
 export function cont(pid: number): void {
   process.kill(pid, "SIGCONT");
 }
+
+/** How many requests with this extension (`.req`, `.taken`, `.done`) sit in a clone's group-commit queue. */
+export const queued = (dir: string, ext: string): number => {
+  try {
+    return readdirSync(join(dir, ".git/logbook/queue")).filter((f) => f.endsWith(ext)).length;
+  } catch {
+    return 0;
+  }
+};
+
+/** Whether a process paused with LOGBOOK_TEST_PAUSE_FILE=marker has stopped at `step`. */
+export const stoppedAt = (marker: string, step: string): boolean => existsSync(marker) && readFileSync(marker, "utf8").includes(` ${step}\n`);
