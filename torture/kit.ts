@@ -220,3 +220,29 @@ export async function pausedCli(
   const reached = await until(() => (existsSync(marker) && procState(proc.pid) === "T") || !proc.running(), 120_000);
   return { proc, reached: reached && proc.running() && existsSync(marker) };
 }
+
+/** What every case body gets: its seeded randomness, a scope for temp dirs and processes, a tally and its figures. */
+export interface CaseFrame {
+  rand: Rng;
+  scope: Scope;
+  tally: Tally;
+  figures: Record<string, number | string>;
+  t0: number;
+}
+
+/**
+ * The frame every case shares: seeded randomness, a scope closed at the end whatever happens, a crash of the case
+ * itself counted as a failure, and the result record.
+ */
+export async function runCase(name: string, o: CaseOptions, body: (f: CaseFrame) => Promise<void>): Promise<CaseResult> {
+  const f: CaseFrame = { rand: seeded(o.seed), scope: new Scope(), tally: new Tally(), figures: {}, t0: Date.now() };
+  try {
+    await body(f);
+  } catch (e) {
+    f.tally.fail(`${name} case crashed: ${(e as Error).stack ?? String(e)}`);
+  } finally {
+    await f.scope.close();
+  }
+  const { tally } = f;
+  return { case: name, seed: o.seed, runs: tally.runs, failures: tally.failures, durationMs: Date.now() - f.t0, figures: f.figures, failed: tally.failed };
+}

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, makeTeam, narrative, type Machine } from "../../test/helpers/index.js";
-import { additions, between, type CaseOptions, type CaseResult, gitOut, killGroup, pausedCli, Scope, seeded, signal, sleep, tail, Tally, treeFiles } from "../kit.js";
+import { additions, between, type CaseOptions, type CaseResult, gitOut, killGroup, pausedCli, runCase, signal, sleep, tail, treeFiles } from "../kit.js";
 
 export const STEPS = ["after-lock", "after-commit", "during-fetch", "during-rebase", "during-push", "before-move", "during-vault"] as const;
 
@@ -20,12 +20,7 @@ const LOGS = "clients/acme/session-logs";
 
 export async function crashCase(o: CaseOptions): Promise<CaseResult> {
   const P = CRASH_SCALES[o.scale];
-  const t0 = Date.now();
-  const rand = seeded(o.seed);
-  const scope = new Scope();
-  const tally = new Tally();
-  const figures: Record<string, number | string> = {};
-  try {
+  return runCase("crash", o, async ({ rand, scope, tally, figures }) => {
     const team = await makeTeam(scope.ctx, { machines: 1 });
     const m = team.machines[0]!;
     const env = m.env;
@@ -135,12 +130,7 @@ export async function crashCase(o: CaseOptions): Promise<CaseResult> {
       "logs on the remote": treeFiles(team.remote, "main", LOGS, env).length,
       "vault files on the vault remote": treeFiles(vaultRemote, "main", "secrets", env).length,
     });
-  } catch (e) {
-    tally.fail(`crash case crashed: ${(e as Error).stack ?? String(e)}`);
-  } finally {
-    await scope.close();
-  }
-  return { case: "crash", seed: o.seed, runs: tally.runs, failures: tally.failures, durationMs: Date.now() - t0, figures, failed: tally.failed };
+  });
 }
 
 function pickSome<T>(rand: () => number, xs: readonly T[], k: number): T[] {

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gitDaemon } from "../../test/helpers/daemon.js";
 import { makeTeam, narrative, type Machine } from "../../test/helpers/index.js";
-import { additions, between, type CaseOptions, type CaseResult, gitOut, Scope, seeded, sleep, tail, Tally, treeFiles } from "../kit.js";
+import { additions, between, type CaseOptions, type CaseResult, gitOut, runCase, sleep, tail, treeFiles } from "../kit.js";
 
 export const FLAKY_SCALES = {
   full: { saves: 200, downMs: [50, 1500] as const, upMs: [50, 1500] as const },
@@ -18,12 +18,7 @@ const LOGS = "clients/acme/session-logs";
 
 export async function flakyCase(o: CaseOptions): Promise<CaseResult> {
   const P = FLAKY_SCALES[o.scale];
-  const t0 = Date.now();
-  const rand = seeded(o.seed);
-  const scope = new Scope();
-  const tally = new Tally();
-  const figures: Record<string, number | string> = {};
-  try {
+  return runCase("flaky", o, async ({ rand, scope, tally, figures }) => {
     // A short remote timeout: a push cut off mid-way must not hold the lock for the default two minutes.
     const team = await makeTeam(scope.ctx, { machines: 1, config: "timezone: America/Los_Angeles\nsync:\n  remoteTimeoutSeconds: 15\n" });
     const m: Machine = team.machines[0]!;
@@ -122,10 +117,5 @@ export async function flakyCase(o: CaseOptions): Promise<CaseResult> {
       "pushes by the other machine": upstream.length,
       "logs on the remote at the end": remote.length,
     });
-  } catch (e) {
-    tally.fail(`flaky case crashed: ${(e as Error).stack ?? String(e)}`);
-  } finally {
-    await scope.close();
-  }
-  return { case: "flaky", seed: o.seed, runs: tally.runs, failures: tally.failures, durationMs: Date.now() - t0, figures, failed: tally.failed };
+  });
 }

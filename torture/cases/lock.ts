@@ -5,7 +5,7 @@ import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, w
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { acquireLock } from "../../src/sync/lock.js";
-import { between, bundleWorker, type CaseOptions, type CaseResult, pick, type Proc, procState, Scope, seeded, signal, sleep, start, tail, Tally, until } from "../kit.js";
+import { between, bundleWorker, type CaseOptions, type CaseResult, pick, type Proc, procState, runCase, signal, sleep, start, tail, until } from "../kit.js";
 import type { LockWorkerArgs } from "../lock-worker.js";
 import { checkJournal, type StopInterval } from "./lock-check.js";
 
@@ -47,12 +47,7 @@ function acqCounter(journal: string): () => number {
 
 export async function lockCase(o: CaseOptions): Promise<CaseResult> {
   const P = LOCK_SCALES[o.scale];
-  const t0 = Date.now();
-  const rand = seeded(o.seed);
-  const scope = new Scope();
-  const tally = new Tally();
-  const figures: Record<string, number | string> = {};
-  try {
+  return runCase("lock", o, async ({ rand, scope, tally, figures, t0 }) => {
     const lockDir = scope.tmp();
     const work = scope.tmp();
     const path = join(lockDir, "logbook-sync.lock");
@@ -233,10 +228,5 @@ export async function lockCase(o: CaseOptions): Promise<CaseResult> {
       "SIGSTOP holder short / long / other": `${n.shortStops} / ${n.longStops} / ${n.otherStops}`,
       "reclaimers stopped mid-reclaim (then killed)": `${n.reclaimerStops} (${n.reclaimerKills})`,
     });
-  } catch (e) {
-    tally.fail(`lock case crashed: ${(e as Error).stack ?? String(e)}`);
-  } finally {
-    await scope.close();
-  }
-  return { case: "lock", seed: o.seed, runs: tally.runs, failures: tally.failures, durationMs: Date.now() - t0, figures, failed: tally.failed };
+  });
 }

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeTeam, narrative, type Machine } from "../../test/helpers/index.js";
-import { additions, bundleWorker, type CaseOptions, type CaseResult, gitOut, median, type Proc, Scope, seeded, signal, start, tail, Tally, treeFiles } from "../kit.js";
+import { additions, bundleWorker, type CaseOptions, type CaseResult, gitOut, median, type Proc, runCase, signal, start, tail, treeFiles } from "../kit.js";
 import type { WriterArgs } from "../writer.js";
 
 export const WRITERS_SCALES = {
@@ -26,16 +26,11 @@ interface Writer {
 
 export async function writersCase(o: CaseOptions): Promise<CaseResult> {
   const P = WRITERS_SCALES[o.scale];
-  const t0 = Date.now();
-  const rand = seeded(o.seed);
-  const scope = new Scope();
-  const tally = new Tally();
-  const figures: Record<string, number | string> = {};
-  const writers: Writer[] = [];
-  scope.after(() => {
-    for (const w of writers) signal(w.proc.pid, "SIGKILL");
-  });
-  try {
+  return runCase("writers", o, async ({ rand, scope, tally, figures }) => {
+    const writers: Writer[] = [];
+    scope.after(() => {
+      for (const w of writers) signal(w.proc.pid, "SIGKILL");
+    });
     const team = await makeTeam(scope.ctx, { machines: 2 });
     const [m1, m2] = team.machines as [Machine, Machine];
     const env = m1.env;
@@ -186,10 +181,5 @@ export async function writersCase(o: CaseOptions): Promise<CaseResult> {
       "branch not moved (a file in the way; reported)": notMoved,
       "syncs that gave up after the push retries (commit kept locally, delivered later)": gaveUp,
     });
-  } catch (e) {
-    tally.fail(`writers case crashed: ${(e as Error).stack ?? String(e)}`);
-  } finally {
-    await scope.close();
-  }
-  return { case: "writers", seed: o.seed, runs: tally.runs, failures: tally.failures, durationMs: Date.now() - t0, figures, failed: tally.failed };
+  });
 }
