@@ -1,6 +1,6 @@
-// Step 5: the commit. `paths` mode builds the commit in a temporary index (a copy of the real one, reset to HEAD,
-// plus exactly the session's paths) so the real index and every other file stay as they were: no other session's
-// half-done work is swept in and no staged reverts are left behind. `sweep` mode is the seed's `git add -A`.
+// Step 5: the commit. `paths` mode (commitPaths) commits exactly the sessions' paths without touching the real
+// index or any other file: no other session's half-done work is swept in and no staged reverts are left behind.
+// `sweep` mode is the seed's `git add -A`.
 import { randomBytes } from "node:crypto";
 import { accessSync, constants as fsConstants, existsSync, promises as fsp } from "node:fs";
 import { isAbsolute, join } from "node:path";
@@ -47,56 +47,22 @@ async function withIndexRetry<T>(fn: () => Promise<T>, sleep: (ms: number) => Pr
   }
 }
 
-async function changedFiles(git: Git, from: string, to: string): Promise<string[]> {
-  const out = await git.read(["diff-tree", "-r", "--no-commit-id", "--name-only", "-z", "--no-renames", from, to]);
-  return out.split("\0").filter(Boolean);
-}
-
-export async function makeCommit(
-  repo: RepoPaths,
+/** The sweep commit (`sync` without --only): the seed's `git add -A` and `git commit`. Paths go through commitPaths. */
+export async function sweepCommit(
   git: Git,
-  req: CommitRequest,
+  message: string,
   author: Author,
-  tmpDir: string,
   sleep: (ms: number) => Promise<void>,
-  head: string | undefined,
   readHead: () => Promise<string>,
 ): Promise<CommitOutcome> {
-  const env = { ...authorEnv(author), ...LITERAL };
-  if (req.mode === "sweep") {
-    await withIndexRetry(() => git.run(["add", "-A"], { extraEnv: LITERAL }), sleep);
-    // `git commit` says "nothing to commit" with exit 1: one process instead of a diff-index first
-    const r = await withIndexRetry(() => git.run(["commit", "-q", "-F", "-"], { input: req.message, extraEnv: env, okCodes: [1] }), sleep);
-    if (r.code === 1) {
-      if (/nothing (added )?to commit|no changes added/i.test(r.stdout + r.stderr)) return { commit: undefined, files: [] };
-      throw new GitError(["commit"], 1, r.stderr || r.stdout);
-    }
-    const commit = await readHead();
-    return { commit, files: [] };
+  await withIndexRetry(() => git.run(["add", "-A"], { extraEnv: LITERAL }), sleep);
+  // `git commit` says "nothing to commit" with exit 1: one process instead of a diff-index first
+  const r = await withIndexRetry(() => git.run(["commit", "-q", "-F", "-"], { input: message, extraEnv: { ...authorEnv(author), ...LITERAL }, okCodes: [1] }), sleep);
+  if (r.code === 1) {
+    if (/nothing (added )?to commit|no changes added/i.test(r.stdout + r.stderr)) return { commit: undefined, files: [] };
+    throw new GitError(["commit"], 1, r.stderr || r.stdout);
   }
-
-  if (req.paths.length === 0) return { commit: undefined, files: [] };
-  await fsp.mkdir(tmpDir, { recursive: true });
-  const tmpIndex = join(tmpDir, `index-${process.pid}-${randomBytes(4).toString("hex")}`);
-  const idx = { ...env, GIT_INDEX_FILE: tmpIndex };
-  try {
-    // A copy of the real index keeps git's stat cache, so nothing is re-hashed in a repo of 10,000 logs.
-    const real = join(repo.gitDir, "index");
-    if (existsSync(real)) await copyIndex(real, tmpIndex);
-    if (head) await git.run(["reset", "-q", head], { extraEnv: idx });
-    const present = req.paths.filter((p) => existsSync(join(repo.root, ...p.split("/"))));
-    const gone = req.paths.filter((p) => !present.includes(p));
-    if (present.length) await git.run(["add", "-A", "--", ...present], { extraEnv: idx });
-    if (gone.length) await git.run(["rm", "-q", "--cached", "--ignore-unmatch", "--", ...gone], { extraEnv: idx });
-    const diff = await git.run(["diff-index", "--cached", "--quiet", ...(head ? [head] : []), "--"], { extraEnv: idx, okCodes: [1] });
-    if (diff.code === 0) return { commit: undefined, files: [] };
-    await git.run(["commit", "-q", "-F", "-"], { input: req.message, extraEnv: idx });
-    const commit = await readHead();
-    return { commit, files: head ? await changedFiles(git, head, commit) : req.paths };
-  } finally {
-    await fsp.rm(tmpIndex, { force: true });
-    await fsp.rm(`${tmpIndex}.lock`, { force: true });
-  }
+  return { commit: await readHead(), files: [] };
 }
 
 /** Commit hooks `git commit` would run; while any exists, commits go through `git commit` so that they run. */
@@ -117,6 +83,16 @@ export function hasCommitHooks(repo: RepoPaths, hooksPath: string | undefined): 
 export interface PathsCommit {
   paths: string[];
   message: string;
+}
+
+/** One commitPaths call's inputs, as the two ways of committing take them. */
+interface Batch {
+  repo: RepoPaths;
+  git: Git;
+  items: PathsCommit[];
+  author: Author;
+  tmpDir: string;
+  head: string | undefined;
 }
 
 export interface BatchOutcome {
@@ -143,14 +119,15 @@ export async function commitPaths(
   o: { hooks: boolean; fileMode?: boolean; now?: Date; onCommit?: (i: number, c: CommitOutcome) => Promise<void> },
 ): Promise<BatchOutcome> {
   if (items.every((it) => it.paths.length === 0)) return { outcomes: items.map(() => ({ commit: undefined, files: [] })), tip: head, moved: true };
+  const b: Batch = { repo, git, items, author, tmpDir, head };
   if (!o.hooks) {
-    const fast = await fastBatch(repo, git, items, author, tmpDir, head, o.now ?? new Date(), { fileMode: o.fileMode ?? process.platform !== "win32" });
+    const fast = await fastBatch(b, o.now ?? new Date(), o.fileMode ?? process.platform !== "win32");
     if (fast) {
       for (const [i, c] of fast.outcomes.entries()) await o.onCommit?.(i, c);
       return fast;
     }
   }
-  return commitEach(repo, git, items, author, tmpDir, head, o.onCommit);
+  return commitEach(b, o.onCommit);
 }
 
 /**
@@ -158,16 +135,7 @@ export async function commitPaths(
  * .gitattributes apply as in `git add`), what HEAD has from one `ls-tree`, and every commit from one
  * `fast-import`. undefined when a path is not a plain file or a directory (symlink, socket...): `git commit` then.
  */
-async function fastBatch(
-  repo: RepoPaths,
-  git: Git,
-  items: PathsCommit[],
-  author: Author,
-  tmpDir: string,
-  head: string | undefined,
-  now: Date,
-  o: { fileMode: boolean },
-): Promise<BatchOutcome | undefined> {
+async function fastBatch({ repo, git, items, author, tmpDir, head }: Batch, now: Date, fileMode: boolean): Promise<BatchOutcome | undefined> {
   const all = [...new Set(items.flatMap((it) => it.paths))];
   // hash-object --stdin-paths reads C-quoted lines and drops a trailing CR: such names go through `git commit`
   if (all.some((p) => p.includes("\n") || p.startsWith('"') || p.endsWith("\r"))) return undefined;
@@ -208,7 +176,7 @@ async function fastBatch(
   // file keeps its mode (a symlink replaced by a file is a file either way)
   const mode = (p: string): string => {
     const had = cur.get(p)?.mode;
-    if (!o.fileMode && (had === "100644" || had === "100755")) return had;
+    if (!fileMode && (had === "100644" || had === "100755")) return had;
     return present.get(p) ? "100755" : "100644";
   };
   const want = new Map(hashed.map((p, i) => [p, { mode: mode(p), blob: blobs[i]! }]));
@@ -242,12 +210,7 @@ async function fastBatch(
 
 /** With commit hooks (or odd files): `git commit` for each item, in one temporary index; HEAD moves each time. */
 async function commitEach(
-  repo: RepoPaths,
-  git: Git,
-  items: PathsCommit[],
-  author: Author,
-  tmpDir: string,
-  head: string | undefined,
+  { repo, git, items, author, tmpDir, head }: Batch,
   onCommit?: (i: number, c: CommitOutcome) => Promise<void>,
 ): Promise<BatchOutcome> {
   const env = { ...authorEnv(author), ...LITERAL };

@@ -11,7 +11,7 @@ import { GitError, gitAt, type Git } from "../git/run.js";
 import type { Whoami } from "../identity/identity.js";
 import { loadRoster } from "../identity/identity.js";
 import type { Config } from "../config/config.js";
-import { commitPaths, hasCommitHooks, makeCommit, moveHead, syncRealIndex, type CommitRequest } from "./commit.js";
+import { commitPaths, hasCommitHooks, moveHead, sweepCommit, syncRealIndex, type CommitRequest } from "./commit.js";
 import { cruftPaths } from "./cruft.js";
 import { clearStaleGitLocks, lockRel } from "./gitlocks.js";
 import { reconcileIdentity, type Author } from "./identity.js";
@@ -400,7 +400,7 @@ export async function syncRepo(
     const own = done.find((d) => d.r.id === r.ownId);
     if (own) made = { commit: own.commit ?? undefined, files: own.files };
     if (r.req?.mode === "sweep") {
-      made = await makeCommit(repo, git, r.req, author, tmp, sleep, (await ref("HEAD")) || undefined, () => ref("HEAD"));
+      made = await sweepCommit(git, r.req.message, author, sleep, () => ref("HEAD"));
       if (made.commit) emit({ type: "committed", commit: made.commit, subject: r.req.message.split("\n")[0] ?? "", files: made.files.length });
     }
     r.pause("after-commit");
