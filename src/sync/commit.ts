@@ -65,6 +65,9 @@ export async function sweepCommit(
   return { commit: await readHead(), files: [] };
 }
 
+/** Whether `git hash-object --stdin-paths` reads this path as it is (it C-unquotes a leading `"`, drops a trailing CR). */
+export const stdinPathSafe = (p: string): boolean => !p.startsWith('"') && !p.endsWith("\r") && !p.includes("\n");
+
 /** Commit hooks `git commit` would run; while any exists, commits go through `git commit` so that they run. */
 const COMMIT_HOOKS = ["pre-commit", "prepare-commit-msg", "commit-msg", "post-commit"];
 
@@ -137,8 +140,8 @@ export async function commitPaths(
  */
 async function fastBatch({ repo, git, items, author, tmpDir, head }: Batch, now: Date, fileMode: boolean): Promise<BatchOutcome | undefined> {
   const all = [...new Set(items.flatMap((it) => it.paths))];
-  // hash-object --stdin-paths reads C-quoted lines and drops a trailing CR: such names go through `git commit`
-  if (all.some((p) => p.includes("\n") || p.startsWith('"') || p.endsWith("\r"))) return undefined;
+  // such names go through `git commit`
+  if (!all.every(stdinPathSafe)) return undefined;
   const present = new Map<string, boolean>(); // path -> executable
   for (const p of all) {
     let st;

@@ -11,7 +11,7 @@ import { GitError, gitAt, type Git } from "../git/run.js";
 import type { Whoami } from "../identity/identity.js";
 import { loadRoster } from "../identity/identity.js";
 import type { Config } from "../config/config.js";
-import { commitPaths, hasCommitHooks, moveHead, sweepCommit, syncRealIndex, type CommitRequest } from "./commit.js";
+import { commitPaths, hasCommitHooks, moveHead, stdinPathSafe, sweepCommit, syncRealIndex, type CommitRequest } from "./commit.js";
 import { cruftPaths } from "./cruft.js";
 import { clearStaleGitLocks, lockRel } from "./gitlocks.js";
 import { reconcileIdentity, type Author } from "./identity.js";
@@ -101,14 +101,13 @@ async function recover(repo: RepoPaths, git: Git, state: string, deps: Deps): Pr
       changes.push({ oldBlob: meta[2]!, newBlob: meta[3]!, status: meta[4]!, path: f[i + 1]! });
     }
     const present = changes.filter((c) => existsSync(join(repo.root, ...c.path.split("/"))));
-    // --stdin-paths reads C-quoted lines and drops a trailing CR: such names are hashed one by one
-    const odd = (p: string) => p.startsWith('"') || p.endsWith("\r") || p.includes("\n");
-    const plain = present.filter((c) => !odd(c.path));
+    // names --stdin-paths would misread are hashed one by one
+    const plain = present.filter((c) => stdinPathSafe(c.path));
     const hashes = plain.length
       ? (await git.read(["hash-object", "--stdin-paths"], { input: plain.map((c) => c.path).join("\n") + "\n" })).split("\n")
       : [];
     const current = new Map(plain.map((c, i) => [c.path, hashes[i]]));
-    for (const c of present.filter((x) => odd(x.path))) current.set(c.path, await git.read(["hash-object", "--", c.path], { extraEnv: { GIT_LITERAL_PATHSPECS: "1" } }));
+    for (const c of present.filter((x) => !stdinPathSafe(x.path))) current.set(c.path, await git.read(["hash-object", "--", c.path], { extraEnv: { GIT_LITERAL_PATHSPECS: "1" } }));
     const restore: string[] = [];
     const remove: string[] = [];
     for (const c of changes) {
