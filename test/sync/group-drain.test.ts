@@ -8,30 +8,19 @@ import { test, type TestContext } from "node:test";
 import { acquireLock, LockWaitCancelled, type LockHandle, type LockOptions } from "../../src/sync/lock.js";
 import { countRequests, enqueue, finish, linger, pokeQueue, queueDir, wakeNames } from "../../src/sync/queue.js";
 import { makeTeam, narrative, runCli, tmpDir, waitFor } from "../helpers/index.js";
-import { cont, countOnRemote, killGroup, queued, save, stoppedAt } from "./helpers.js";
+import { cont, countOnRemote, pausedSave, queued, save } from "./helpers.js";
 
 
 test("drain: requests queued after the holder's first round are carried by that holder, one commit each", { timeout: 180_000 }, async (t) => {
   const team = await makeTeam(t, { machines: 1 });
   const m = team.machines[0]!;
-  const marker = join(tmpDir(t, "lb-pause-"), "paused");
-  const holder = m.spawn(["save", "--scope", "client:acme", "--topic", "first", "--session", "h0", "--no-wiki"], {
-    input: narrative("first"),
-    env: { LOGBOOK_TEST_PAUSE_AT: "after-commit", LOGBOOK_TEST_PAUSE_FILE: marker },
-    detached: true,
-  });
-  t.after(() => killGroup(holder.pid!));
-  let holderOut = "";
-  holder.stdout!.on("data", (b: Buffer) => (holderOut += b.toString()));
-  holder.stderr!.on("data", (b: Buffer) => (holderOut += b.toString()));
-  const holderDone = new Promise<number | null>((r) => holder.on("exit", r));
-  await waitFor(() => stoppedAt(marker, "after-commit"), "the holder to stop after its first commit");
+  const holder = await pausedSave(t, m, "after-commit", "first", "h0");
   assert.equal(queued(m.dir, ".taken"), 1, "the holder has taken only its own request");
   const later = Array.from({ length: 4 }, (_, i) => save(m, `drain-${i}`, `d${i}`));
   await waitFor(() => queued(m.dir, ".req") === 4, "4 requests queued behind the holder's round");
   cont(holder.pid!);
   const results = await Promise.all(later);
-  assert.equal(await holderDone, 0, holderOut);
+  assert.equal(await holder.done, 0, holder.output());
   for (const r of results) {
     assert.equal(r.code, 0, r.stderr);
     // carried by the holder in a further round, not by whichever waiter took the lock next
@@ -43,7 +32,7 @@ test("drain: requests queued after the holder's first round are carried by that 
     assert.ok(c, r.stdout);
     assert.ok(team.remoteGit(["branch", "--contains", c]).includes("main"), `${c} is on the remote`);
   }
-  assert.doesNotMatch(holderOut, /Group commit:|drain-/, "the holder reports its own save only");
+  assert.doesNotMatch(holder.output(), /Group commit:|drain-/, "the holder reports its own save only");
   assert.equal(countOnRemote(team, "mike-first.md"), 1);
   for (let i = 0; i < 4; i++) assert.equal(countOnRemote(team, `mike-drain-${i}.md`), 1);
   // one commit per session, each adding only its own log, authored as the user
@@ -73,15 +62,7 @@ test("a save in a linked worktree queues in its own queue: the other worktree's 
   m.git(["worktree", "add", "-q", "-b", "side", wt, "origin/main"]);
   m.git(["-C", wt, "branch", "-q", "--set-upstream-to", "origin/main"]);
   assert.equal((await runCli(["init", "--user", "alice"], { cwd: wt, env: m.env })).code, 0);
-  const marker = join(tmpDir(t, "lb-pause-"), "paused");
-  const holder = m.spawn(["save", "--scope", "client:acme", "--topic", "main-tree", "--session", "h0", "--no-wiki"], {
-    input: narrative("main-tree"),
-    env: { LOGBOOK_TEST_PAUSE_AT: "after-lock", LOGBOOK_TEST_PAUSE_FILE: marker },
-    detached: true,
-  });
-  t.after(() => killGroup(holder.pid!));
-  const holderDone = new Promise<number | null>((r) => holder.on("exit", r));
-  await waitFor(() => stoppedAt(marker, "after-lock"), "the holder to stop with the lock");
+  const holder = await pausedSave(t, m, "after-lock", "main-tree", "h0");
   const waiter = runCli(["save", "--scope", "client:acme", "--topic", "from-worktree", "--session", "w1", "--no-wiki"], { cwd: wt, env: m.env, input: narrative("from-worktree") });
   // each worktree queues in its own directory: the main tree's holder cannot see (or take) the worktree's request
   const wtQueue = join(m.dir, ".git", "logbook", "worktrees", "wt", "queue");
@@ -89,7 +70,7 @@ test("a save in a linked worktree queues in its own queue: the other worktree's 
   assert.equal(queued(m.dir, ".req"), 1, "only the holder's own request is in the main tree's queue");
   cont(holder.pid!);
   const r = await waiter;
-  assert.equal(await holderDone, 0);
+  assert.equal(await holder.done, 0);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout, /Group commit: committed and pushed by the sync already running/, "the worktree's save ran its own round");
   assert.equal(countOnRemote(team, "alice-from-worktree.md"), 1, r.stdout);
