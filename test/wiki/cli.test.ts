@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { renderIndex } from "../../src/wiki/index.js";
 import { anthropicError, fakeAnthropic } from "../helpers/fake-services.js";
-import { isolatedEnv, makeTeam, runCli, tmpDir } from "../helpers/index.js";
+import { isolatedEnv, makeTeam, runCli, tmpDir, waitFor } from "../helpers/index.js";
 import { frontmatter, section, wikiAt, wikiRepo } from "./kit.js";
 
 const A = "wiki/clients/acme.md";
@@ -28,6 +28,10 @@ test("wiki compile seeds an article from the scope's logs; --json; --refresh rec
   assert.equal(c1.stderr, "");
   assert.match(r.read(A), /dc01\.acme\.local 10\.0\.0\.10/);
   await r.save("client:acme", "three", { at: "2026-06-04T16:00:00Z" });
+  // last_compiled has one-second resolution: the refresh must come in a later second to change it (and the index)
+  const seeded = /^last_compiled: "?([^"\n]+)/m.exec(r.read(A))?.[1];
+  assert.ok(seeded, "the seeded article has a last_compiled");
+  await waitFor(() => new Date().toISOString().replace(/\.\d{3}Z$/, "Z") > seeded, "the clock to pass the seed's second");
   const c2 = await cli(["wiki", "compile", "client:acme", "--refresh", "--json"]);
   assert.equal(c2.code, 0, c2.stderr);
   const j = JSON.parse(c2.stdout);
