@@ -2,7 +2,7 @@
 import { loadConfig, type Config } from "./config/config.js";
 import { machineName, type Deps } from "./deps.js";
 import { ConfigError } from "./errors.js";
-import { requireRepo, stateDir, type RepoPaths } from "./git/repo.js";
+import { parseCacheDir, requireRepo, stateDir, type RepoPaths } from "./git/repo.js";
 import { resolveWhoami, staleWarning, type Whoami } from "./identity/identity.js";
 
 export interface RepoContext {
@@ -14,13 +14,13 @@ export interface RepoContext {
 
 export async function openRepo(deps: Deps): Promise<RepoContext> {
   const repo = requireRepo(deps.cwd);
-  const config = await loadConfig(repo.root, (message) => deps.emit({ type: "warning", message }));
+  const config = await loadConfig(repo.root, (message) => deps.emit({ type: "warning", message }), parseCacheDir(repo));
   return { repo, config, state: stateDir(repo) };
 }
 
 /** The identity, checked as the seed's `whoami --strict`: a stale identity.json stops the command (78). */
-export function strictWhoami(ctx: RepoContext, deps: Deps): Whoami {
-  const w = resolveWhoami(ctx.repo.root, machineName(deps));
+export async function strictWhoami(ctx: RepoContext, deps: Deps): Promise<Whoami> {
+  const w = await resolveWhoami(ctx.repo.root, machineName(deps), parseCacheDir(ctx.repo));
   if (w.stale) {
     const warning = staleWarning(w);
     throw new ConfigError(`${warning}. Nothing was written.`, { warning });

@@ -8,7 +8,8 @@ export { run as init, type InitOptions, type InitResult } from "./commands/init.
 export { parseNarrative, SECTIONS } from "./log/narrative.js";
 export { parseScope, logDir, scopeOfPath, type Scope } from "./log/scope.js";
 export { slugProblem, toSlug } from "./log/slug.js";
-export { validateConfig, type Config } from "./config/config.js";
+export type { Config } from "./config/config.js";
+export { validateConfig } from "./config/schema.js";
 export { runSearch, type SearchOptions, type SearchResult } from "./commands/search.js";
 export { updateSearchIndex } from "./search/index.js";
 export { runWikiPhase } from "./wiki/phase.js";

@@ -109,7 +109,7 @@ export async function sessionLogPaths(root: string, session: string, env: Deps["
   for (const p of r.stdout.split("\0")) {
     if (p === "") continue;
     try {
-      if (recordedSession(await readHead(join(root, ...p.split("/")))) === session) out.push(p);
+      if (recordedSession(readHead(join(root, ...p.split("/")))) === session) out.push(p);
     } catch {}
   }
   return out;
@@ -254,7 +254,7 @@ async function autologStep(req: SessionEndRequest, repo: RepoPaths, deps: Deps):
   const found = await sessionLogPaths(repo.root, req.session, deps.env);
   if (found.length > 0) return { status: "has-log", path: found[0], warnings: [] };
   // Checked before anything is read or claimed: a stale identity or a bad scope is for a person to fix.
-  const who = strictWhoami(ctx, deps);
+  const who = await strictWhoami(ctx, deps);
   const scope = parseScope(autologSettings(ctx.config).scope ?? "general");
 
   const [{ readTranscript }, { readConversation }, a] = await Promise.all([import("../log/transcript.js"), import("./conversation.js"), import("../log/autolog.js")]);

@@ -27,7 +27,7 @@ async function sessionLogs(root: string, session: string, deps: Deps): Promise<s
   for (const e of parseStatusV2(st)) {
     if (!/(^|\/)session-logs\/[^/]+\.md$/.test(e.path)) continue;
     try {
-      if (recordedSession(await readHead(join(root, ...e.path.split("/")))) === session) out.push(e.path);
+      if (recordedSession(readHead(join(root, ...e.path.split("/")))) === session) out.push(e.path);
     } catch {}
   }
   return out;

@@ -11,9 +11,9 @@ import {
   LOGBOOK_USERS,
   loadIdentity,
   loadRoster,
-  parseRoster,
   userIdRe,
 } from "../identity/identity.js";
+import { parseRoster } from "../identity/roster.js";
 import { applyClaudeSetup, describeClaudeSetup, planClaudeSetup } from "../claude/setup.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { isTimeZone, localTimeZone } from "../util/time.js";
@@ -58,7 +58,7 @@ export async function run(o: InitOptions, deps: Deps): Promise<InitResult> {
   const user = o.user ?? existingIdentity?.user;
   if (user === undefined) throw new UsageError("--user <id> is required: which roster user works on this machine (e.g. --user mike).");
   if (!userIdRe.test(user)) throw new UsageError(`--user "${user}": a user id is a lowercase slug (letters, digits, - or _), e.g. mike.`);
-  if ((o.name === undefined) !== (o.email === undefined) && !loadRoster(root).roster[user]) {
+  if ((o.name === undefined) !== (o.email === undefined) && !(await loadRoster(root)).roster[user]) {
     throw new UsageError("--name and --email go together: give both to add a new user to the roster.");
   }
 
@@ -85,7 +85,7 @@ export async function run(o: InitOptions, deps: Deps): Promise<InitResult> {
   }
 
   // roster
-  const { roster, file: usersFile, found } = loadRoster(root);
+  const { roster, file: usersFile, found } = await loadRoster(root);
   const known = roster[user];
   if (!known) {
     if (o.name === undefined || o.email === undefined) {

@@ -16,7 +16,7 @@ export interface NotesResult {
 
 export async function run(o: NotesOptions, deps: Deps): Promise<NotesResult> {
   const ctx = await openRepo(deps);
-  strictWhoami(ctx, deps);
+  await strictWhoami(ctx, deps);
   if (o.ack) return { notes: await ackNotes(ctx.state), acknowledged: true };
   return { notes: (await readNotes(ctx.state)).pending, acknowledged: false };
 }

@@ -113,7 +113,7 @@ export function planLogWrite(
 export async function run(o: SaveOptions, deps: Deps, optional: ReadonlySet<SectionKey> = new Set()): Promise<SaveResult> {
   const inputs = checkSaveFlags(o, deps);
   const ctx = await openRepo(deps);
-  const who = strictWhoami(ctx, deps);
+  const who = await strictWhoami(ctx, deps);
   // Facts from the session's transcript fill Configuration Changes and Commands & Outputs (read before writing).
   let facts: TranscriptFacts | undefined;
   if (o.transcript !== false) {

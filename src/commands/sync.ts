@@ -43,7 +43,7 @@ export async function run(o: SyncOptions, deps: Deps): Promise<SyncCommandResult
     }));
   }
   const ctx = await openRepo(deps);
-  const who = strictWhoami(ctx, deps);
+  const who = await strictWhoami(ctx, deps);
   const only = o.only ?? [];
   const paths = repoPaths(ctx.repo.root, deps.cwd, only);
   const purpose = o.purpose ?? "sync";

@@ -1,7 +1,7 @@
 // `logbook whoami`: the seed's User block, from identity.json + users.json only.
 import { machineName, type Deps } from "../deps.js";
 import { ConfigError } from "../errors.js";
-import { requireRepo } from "../git/repo.js";
+import { parseCacheDir, requireRepo } from "../git/repo.js";
 import { resolveWhoami, staleWarning, userBlock, type Whoami } from "../identity/identity.js";
 import { jsonFlag, type Command } from "./types.js";
 
@@ -11,7 +11,7 @@ export interface WhoamiOptions {
 
 export async function run(o: WhoamiOptions, deps: Deps): Promise<Whoami> {
   const repo = requireRepo(deps.cwd);
-  const w = resolveWhoami(repo.root, machineName(deps));
+  const w = await resolveWhoami(repo.root, machineName(deps), parseCacheDir(repo));
   if (w.stale) {
     const warning = staleWarning(w);
     if (o.strict) throw new ConfigError(warning, { stale: true });

@@ -1,171 +1,38 @@
-// .logbook/config.yaml: team settings, committed. Validated with zod; unknown keys warn, invalid values exit 78.
+// .logbook/config.yaml: team settings, committed. The schema and its validation are in schema.ts; this module only
+// reads the file and asks the parse cache, so that the YAML parser and zod load only when the text has changed.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as z from "zod/mini";
 import { ConfigError } from "../errors.js";
-import { slugProblem } from "../log/slug.js";
-import { isTimeZone } from "../util/time.js";
+import { cachedParse } from "./cache.js";
+import type { Config } from "./schema.js";
+
+export type { Config } from "./schema.js";
 
 export const CONFIG_PATH = ".logbook/config.yaml";
 
-const slugRe = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-/** The `--scope` syntax (general | project:<name> | client:<slug>), checked with the same slug rules. */
-function isScope(s: string): boolean {
-  if (s === "general") return true;
-  const m = /^(?:project|client):(.*)$/s.exec(s);
-  return m !== null && slugProblem(m[1] ?? "") === undefined;
-}
-
-const num = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
-
-const syncDefaults = { lockWaitSeconds: 120, staleLockSeconds: 600, pushRetries: 10, remoteTimeoutSeconds: 120 };
-
-export const configSchema = z.object({
-  timezone: z._default(
-    z.string().check(z.refine(isTimeZone, { message: "must be an IANA time zone name such as America/Los_Angeles or UTC" })),
-    "UTC",
-  ),
-  sync: z._default(
-    z.object({
-      lockWaitSeconds: z._default(num(0, 86400), syncDefaults.lockWaitSeconds),
-      /** A lock whose holder has not renewed its heartbeat for this long is stale even if its pid looks alive. */
-      staleLockSeconds: z._default(num(5, 86400), syncDefaults.staleLockSeconds),
-      pushRetries: z._default(num(0, 50), syncDefaults.pushRetries),
-      /** Every git call that talks to a remote is bounded by this. */
-      remoteTimeoutSeconds: z._default(num(1, 3600), syncDefaults.remoteTimeoutSeconds),
-    }),
-    syncDefaults,
-  ),
-  wiki: z._default(
-    z.object({
-      provider: z._default(z.enum(["offline", "anthropic", "ollama"]), "offline"),
-      model: z.optional(z.string().check(z.minLength(1))),
-      anthropic: z.optional(z.object({ baseUrl: z.optional(z.url()) })),
-      ollama: z.optional(z.object({ host: z.optional(z.string().check(z.minLength(1))) })),
-      timeoutSeconds: z.optional(num(1, 600)),
-    }),
-    { provider: "offline" as const },
-  ),
-  secrets: z._default(z.enum(["inline", "vault"]), "inline"),
-  vault: z.optional(
-    z.object({
-      path: z.optional(z.string().check(z.minLength(1))),
-      recipients: z.optional(z.array(z.string().check(z.regex(/^age1[0-9a-z]+$/, "must be an age public key (age1...)")))),
-    }),
-  ),
-  syncro: z.optional(
-    z.object({
-      subdomain: z.optional(z.string().check(z.regex(/^[a-z0-9-]+$/, "must be your Syncro subdomain, e.g. acme for acme.syncromsp.com"))),
-      customers: z.optional(z.record(z.string().check(z.regex(slugRe)), num(1, Number.MAX_SAFE_INTEGER))),
-    }),
-  ),
-  /** The automatic log of a Claude Code session that ended without a save (docs/autolog.md). */
-  autolog: z.optional(
-    z.union([
-      z.literal(false),
-      z.object({
-        scope: z.optional(z.string().check(z.refine(isScope, { message: "must be general, project:<name> or client:<slug> (a lowercase kebab slug), as for --scope" }))),
-        provider: z.optional(z.enum(["facts", "anthropic", "ollama"])),
-        /** The model for anthropic/ollama drafts; wiki.model when not set. Host, base URL: the wiki's settings. */
-        model: z.optional(z.string().check(z.minLength(1))),
-        timeoutSeconds: z.optional(num(1, 600)),
-      }),
-    ]),
-  ),
-});
-
-export type Config = z.infer<typeof configSchema>;
-
-export interface Validated<T> {
-  value: T | undefined;
-  errors: string[];
-  warnings: string[];
-}
-
-/** Keys present in `raw` that the schema does not know, as dotted paths. */
-type Def = { type: string; innerType?: SchemaLike; shape?: Record<string, SchemaLike>; options?: SchemaLike[] };
-type SchemaLike = { _zod: { def: Def } };
-
-export function unknownKeys(schema: SchemaLike, raw: unknown, path: string[] = []): string[] {
-  let def = schema._zod.def;
-  // unwrap optional/default/nullable wrappers; for a union, check against its object member
-  for (;;) {
-    if ((def.type === "optional" || def.type === "default" || def.type === "nullable") && def.innerType) def = def.innerType._zod.def;
-    else if (def.type === "union" && def.options) {
-      const obj = def.options.find((o) => o._zod.def.type === "object");
-      if (!obj) break;
-      def = obj._zod.def;
-    } else break;
-  }
-  if (def.type !== "object" || !def.shape || typeof raw !== "object" || raw === null || Array.isArray(raw)) return [];
-  const shape = def.shape;
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(raw)) {
-    const sub = shape[k];
-    if (!sub) out.push([...path, k].join("."));
-    else out.push(...unknownKeys(sub, v, [...path, k]));
-  }
-  return out;
-}
-
-/** zod/mini carries no message texts (that keeps start-up fast): say what is allowed from the issue itself. */
-export function describeIssue(i: z.core.$ZodIssue): string {
-  if (i.message && i.message !== "Invalid input") return i.message;
-  const any = i as unknown as Record<string, unknown>;
-  switch (i.code) {
-    case "invalid_value":
-      return `must be one of: ${(any.values as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
-    case "invalid_type":
-      return `must be ${String(any.expected)}`;
-    case "too_small":
-      return `must be at least ${String(any.minimum)}`;
-    case "too_big":
-      return `must be at most ${String(any.maximum)}`;
-    case "invalid_format":
-      return `must be a valid ${String(any.format)}`;
-    case "invalid_union":
-      return "has a value of the wrong shape (see the README's configuration section)";
-    default:
-      return "has an invalid value (see the README's configuration section)";
-  }
-}
-
-export function validateConfig(raw: unknown, file = CONFIG_PATH): Validated<Config> {
-  const warnings = unknownKeys(configSchema as unknown as SchemaLike, raw ?? {}).map(
-    (k) => `${file}: unknown key "${k}" ignored (check its spelling; see the README's configuration section)`,
-  );
-  const r = configSchema.safeParse(raw ?? {});
-  if (r.success) return { value: r.data, errors: [], warnings };
-  const errors = r.error.issues.map((i) => `${file}: key "${i.path.join(".") || "(top level)"}": ${describeIssue(i)}`);
-  return { value: undefined, errors, warnings };
-}
-
-export function parseConfigText(text: string, file = CONFIG_PATH, parse: (t: string) => unknown): Validated<Config> {
-  let raw: unknown;
-  try {
-    raw = text.trim() === "" ? {} : parse(text);
-  } catch (e) {
-    return { value: undefined, errors: [`${file}: not valid YAML: ${(e as Error).message.split("\n")[0]}`], warnings: [] };
-  }
-  if (raw !== null && (typeof raw !== "object" || Array.isArray(raw))) {
-    return { value: undefined, errors: [`${file}: must be a mapping of settings (key: value), not ${Array.isArray(raw) ? "a list" : typeof raw}`], warnings: [] };
-  }
-  return validateConfig(raw, file);
-}
-
-/** Reads and validates the repo's config; a missing file is the defaults. Throws ConfigError (78) when invalid. */
-export async function loadConfig(root: string, warn: (m: string) => void): Promise<Config> {
-  let text: string;
+/**
+ * Reads and validates the repo's config; a missing file is the defaults. Throws ConfigError (78) when invalid.
+ * `cacheDir` (the repo's `.git/logbook/cache`) keeps the result of validating the same text before.
+ */
+export async function loadConfig(root: string, warn: (m: string) => void, cacheDir?: string): Promise<Config> {
+  let text: string | null;
   try {
     text = readFileSync(join(root, CONFIG_PATH), "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return configSchema.parse({});
-    throw new ConfigError(`${CONFIG_PATH}: cannot read it: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new ConfigError(`${CONFIG_PATH}: cannot read it: ${(e as Error).message}`);
+    text = null;
   }
-  const { parseYaml: parse } = await import("../util/yaml.js");
-  const v = parseConfigText(text, CONFIG_PATH, (t) => parse(t));
-  for (const w of v.warnings) warn(w);
-  if (!v.value) throw new ConfigError(`${v.errors.join("; ")}. Fix ${CONFIG_PATH} and run again.`, { errors: v.errors });
-  return v.value;
+  const parsed = await cachedParse<Config>(cacheDir, "config", text, async () => {
+    const { configSchema, parseConfigText } = await import("./schema.js");
+    if (text === null) return { value: configSchema.parse({}), warnings: [] };
+    const { parseYaml } = await import("../util/yaml.js");
+    const v = parseConfigText(text, CONFIG_PATH, (t) => parseYaml(t));
+    if (!v.value) {
+      for (const w of v.warnings) warn(w);
+      throw new ConfigError(`${v.errors.join("; ")}. Fix ${CONFIG_PATH} and run again.`, { errors: v.errors });
+    }
+    return { value: v.value, warnings: v.warnings };
+  });
+  for (const w of parsed.warnings) warn(w);
+  return parsed.value;
 }

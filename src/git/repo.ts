@@ -64,3 +64,8 @@ export function requireRepo(start: string): RepoPaths {
 export function stateDir(repo: RepoPaths): string {
   return join(repo.commonDir, "logbook");
 }
+
+/** Where validated settings files are cached by their text (config/cache.ts). */
+export function parseCacheDir(repo: RepoPaths): string {
+  return join(stateDir(repo), "cache");
+}

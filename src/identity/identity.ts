@@ -1,8 +1,7 @@
 // Who is saving: identity.json (this machine) + users.json (the roster). Never the hostname, git config or env.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as z from "zod/mini";
-import { describeIssue } from "../config/config.js";
+import { cachedParse } from "../config/cache.js";
 import { ConfigError } from "../errors.js";
 
 export const LOGBOOK_USERS = ".logbook/users.json";
@@ -13,12 +12,11 @@ export const SEED_IDENTITY = ".claude/identity.json";
 
 export const userIdRe = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 
-const userSchema = z.object({
-  name: z.string().check(z.trim(), z.minLength(1, "must be the person's full name")),
-  email: z.string().check(z.trim(), z.regex(/^[^\s@<>]+@[^\s@<>]+$/, "must be an email address")),
-  role: z.optional(z.string().check(z.trim(), z.minLength(1))),
-});
-export type RosterUser = z.infer<typeof userSchema>;
+export interface RosterUser {
+  name: string;
+  email: string;
+  role?: string | undefined;
+}
 export type Roster = Record<string, RosterUser>;
 
 export interface Identity {
@@ -41,58 +39,21 @@ export interface Whoami {
   usersFile: string;
 }
 
-function readJson(root: string, rel: string): { found: false } | { found: true; value: unknown } {
-  let text: string;
+function readText(root: string, rel: string): string | undefined {
   try {
-    text = readFileSync(join(root, rel), "utf8");
+    return readFileSync(join(root, rel), "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { found: false };
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new ConfigError(`${rel}: cannot read it: ${(e as Error).message}`);
-  }
-  try {
-    return { found: true, value: JSON.parse(text) as unknown };
-  } catch (e) {
-    throw new ConfigError(`${rel}: not valid JSON (${(e as Error).message}). Fix the file or recreate it with logbook init.`);
   }
 }
 
-/**
- * Accepted roster shapes: {"users": {"<id>": {name, email, role}}} (logbook's), {"users": [{"id", name, email, role}]}
- * and a bare {"<id>": {name, email, role}} map (older seed repos).
- */
-export function parseRoster(raw: unknown, file: string): { value: Roster; errors: string[] } {
-  const errors: string[] = [];
-  const value: Roster = {};
-  let entries: [string, unknown][] = [];
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    return { value, errors: [`${file}: must be an object {"users": {"<id>": {"name", "email", "role"}}}`] };
+function parseJson(text: string, rel: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ConfigError(`${rel}: not valid JSON (${(e as Error).message}). Fix the file or recreate it with logbook init.`);
   }
-  const obj = raw as Record<string, unknown>;
-  const users = "users" in obj ? obj.users : obj;
-  if (Array.isArray(users)) {
-    users.forEach((u, i) => {
-      const id = typeof u === "object" && u !== null ? (u as Record<string, unknown>).id : undefined;
-      if (typeof id !== "string") errors.push(`${file}: users[${i}].id: missing; each user needs an "id"`);
-      else entries.push([id, u]);
-    });
-  } else if (typeof users === "object" && users !== null) {
-    entries = Object.entries(users);
-  } else {
-    errors.push(`${file}: "users" must be an object mapping user ids to {name, email, role}`);
-  }
-  for (const [id, u] of entries) {
-    if (!userIdRe.test(id)) {
-      errors.push(`${file}: users.${id}: a user id must be a lowercase slug (letters, digits, - or _), e.g. "mike"`);
-      continue;
-    }
-    const r = userSchema.safeParse(u);
-    if (!r.success) {
-      for (const i of r.error.issues) errors.push(`${file}: users.${id}.${i.path.join(".") || "(entry)"}: ${describeIssue(i)}`);
-      continue;
-    }
-    value[id] = r.data;
-  }
-  return { value, errors };
 }
 
 /** Accepted identity shapes: {"user": "<id>", "machine": "<name>"}; "id" for "user" and "hostname" for "machine" too. */
@@ -110,36 +71,44 @@ export function parseIdentity(raw: unknown, file: string): { value: Identity | u
   return { value: { user: user as string, machine: machine as string, file }, errors };
 }
 
-export function loadRoster(root: string): { roster: Roster; file: string; found: boolean } {
+/**
+ * The roster, validated (with zod, loaded only when the text is not in the parse cache in `cacheDir`, the repo's
+ * `.git/logbook/cache`). Throws ConfigError (78) naming the file and entry when invalid.
+ */
+export async function loadRoster(root: string, cacheDir?: string): Promise<{ roster: Roster; file: string; found: boolean }> {
   for (const file of [LOGBOOK_USERS, SEED_USERS]) {
-    const r = readJson(root, file);
-    if (!r.found) continue;
-    const p = parseRoster(r.value, file);
-    if (p.errors.length) throw new ConfigError(`${p.errors.join("; ")}. Fix ${file} and run again.`);
-    return { roster: p.value, file, found: true };
+    const text = readText(root, file);
+    if (text === undefined) continue;
+    const { value } = await cachedParse<Roster>(cacheDir, "roster", `${file}\n${text}`, async () => {
+      const { parseRoster } = await import("./roster.js");
+      const p = parseRoster(parseJson(text, file), file);
+      if (p.errors.length) throw new ConfigError(`${p.errors.join("; ")}. Fix ${file} and run again.`);
+      return { value: p.value, warnings: [] };
+    });
+    return { roster: value, file, found: true };
   }
   return { roster: {}, file: LOGBOOK_USERS, found: false };
 }
 
 export function loadIdentity(root: string): Identity | undefined {
   for (const file of [LOGBOOK_IDENTITY, SEED_IDENTITY]) {
-    const r = readJson(root, file);
-    if (!r.found) continue;
-    const p = parseIdentity(r.value, file);
+    const text = readText(root, file);
+    if (text === undefined) continue;
+    const p = parseIdentity(parseJson(text, file), file);
     if (!p.value) throw new ConfigError(`${p.errors.join("; ")}. Recreate it with: logbook init --user <id>`);
     return p.value;
   }
   return undefined;
 }
 
-export function resolveWhoami(root: string, currentMachine: string): Whoami {
+export async function resolveWhoami(root: string, currentMachine: string, cacheDir?: string): Promise<Whoami> {
   const identity = loadIdentity(root);
   if (!identity) {
     throw new ConfigError(
       `no identity for this machine (${LOGBOOK_IDENTITY} not found). Run: logbook init --user <id> (add --name and --email if you are new to the roster).`,
     );
   }
-  const { roster, file: usersFile, found } = loadRoster(root);
+  const { roster, file: usersFile, found } = await loadRoster(root, cacheDir);
   const u = roster[identity.user];
   if (!u) {
     throw new ConfigError(

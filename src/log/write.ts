@@ -40,7 +40,7 @@ export async function findSessionLog(absDir: string, prefixes: string[], session
   for (const name of names.sort()) {
     if (!name.endsWith(".md") || !prefixes.some((p) => name.startsWith(p))) continue;
     try {
-      if (recordedSession(await readHead(join(absDir, name))) === session) return name;
+      if (recordedSession(readHead(join(absDir, name))) === session) return name;
     } catch {}
   }
   return undefined;

@@ -285,7 +285,7 @@ export async function syncRepo(
     // cruft: untracked junk names only
     const st = await git.read(["status", "--porcelain=v2", "-z", "--untracked-files=all"]);
     const untracked = parseStatusV2(st).filter((e) => e.kind === "?").map((e) => e.path);
-    const users = Object.entries(loadRoster(repo.root).roster).flatMap(([id, u]) => [id, u.name.split(/\s+/)[0] ?? id]);
+    const users = Object.entries((await loadRoster(repo.root, join(state, "cache"))).roster).flatMap(([id, u]) => [id, u.name.split(/\s+/)[0] ?? id]);
     for (const p of cruftPaths(untracked, users)) {
       await fsp.rm(join(repo.root, ...p.split("/")), { force: true });
       deps.emit({ type: "cruft-removed", path: p });
@@ -295,7 +295,7 @@ export async function syncRepo(
 
     let notes: Note[] = [];
     if (o.notes) {
-      const names = Object.fromEntries(Object.entries(loadRoster(repo.root).roster).map(([id, u]) => [id, u.name]));
+      const names = Object.fromEntries(Object.entries((await loadRoster(repo.root, join(state, "cache"))).roster).map(([id, u]) => [id, u.name]));
       notes = await arrivedNotes(git, first.before || undefined, first.upstream, who, names);
       await rememberNotes(state, notes);
       for (const n of notes) deps.emit({ type: "note-for-you", author: `${n.authorName} (${n.author})`, date: n.date, path: n.path, heading: n.heading, body: n.body });

@@ -1,6 +1,6 @@
 // Atomic file writes: a crash never leaves half a file; an exclusive claim never overwrites another's file.
 import { randomBytes } from "node:crypto";
-import { promises as fsp } from "node:fs";
+import { closeSync, openSync, promises as fsp, readSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 function tmpName(dir: string, forPath: string): string {
@@ -58,14 +58,18 @@ export async function createExclusive(path: string, content: string | Buffer, tm
   }
 }
 
-/** The first `bytes` of a file as UTF-8 (for frontmatter checks without reading whole logs). */
-export async function readHead(path: string, bytes = 1024): Promise<string> {
-  const fh = await fsp.open(path, "r");
+/**
+ * The first `bytes` of a file as UTF-8 (for frontmatter checks without reading whole logs). Synchronous: a save
+ * looks at the head of every log of its user's day, and three thread-pool round trips per small file cost more
+ * than the reads themselves.
+ */
+export function readHead(path: string, bytes = 1024): string {
+  const fd = openSync(path, "r");
   try {
     const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead).toString("utf8");
+    const n = readSync(fd, buf, 0, bytes, 0);
+    return buf.subarray(0, n).toString("utf8");
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { appendHookLog, LOG_ROTATE_BYTES } from "../../src/claude/hook.js";
 import { readConversation, userText } from "../../src/claude/conversation.js";
 import { claimPath, claimSession, hookLine, sessionLogPaths } from "../../src/claude/session-end.js";
-import { validateConfig } from "../../src/config/config.js";
+import { validateConfig } from "../../src/config/schema.js";
 import { SynthesisError } from "../../src/wiki/providers/common.js";
 import { autologTopic, draftedNarrative, factsNarrative, NONE_RECORDED, paragraph, parseModelDraft, type Conversation } from "../../src/log/autolog.js";
 import { parseNarrative, SECTIONS } from "../../src/log/narrative.js";

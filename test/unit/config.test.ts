@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse } from "yaml";
-import { parseConfigText, validateConfig } from "../../src/config/config.js";
-import { parseIdentity, parseRoster, userBlock } from "../../src/identity/identity.js";
+import { parseConfigText, validateConfig } from "../../src/config/schema.js";
+import { parseIdentity, userBlock } from "../../src/identity/identity.js";
+import { parseRoster } from "../../src/identity/roster.js";
 import { zoned } from "../../src/util/time.js";
 import { parsePosixTz } from "../../src/util/tz.js";
 

@@ -51,7 +51,7 @@ async function vaultedSave(s: Setup) {
   const deps = testDeps(s.m.dir, { env: s.m.env });
   const inputs = checkSaveFlags({ scope: "client:acme", topic: "vaulted", session: "v1" }, deps);
   const ctx = await openRepo(deps);
-  const who = strictWhoami(ctx, deps);
+  const who = await strictWhoami(ctx, deps);
   const parsed = parseNarrative(secretNarrative(), "stdin");
   assert.ok(parsed.value, parsed.errors.join("; "));
   const draft = planLogWrite(inputs, who, parsed.value, deps.now(), ctx.config.timezone);
@@ -120,7 +120,7 @@ test("vault remote unreachable: the log keeps its references, the save reports t
 
   renameSync(`${s.vaultRemote}.away`, s.vaultRemote);
   const ctx = await openRepo(deps);
-  const again = await syncVault(ctx.repo.root, ctx.config, deps, strictWhoami(ctx, deps));
+  const again = await syncVault(ctx.repo.root, ctx.config, deps, await strictWhoami(ctx, deps));
   assert.equal(again?.status, "pushed");
   assert.match(git(s.team.root, ["--git-dir", s.vaultRemote, "ls-tree", "-r", "--name-only", "main"], s.m.env), /mike-vaulted\.v1\.age/);
 });
