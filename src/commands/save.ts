@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TranscriptFacts } from "../log/transcript.js";
-import { openRepo, strictWhoami } from "../context.js";
+import { openRepo, strictWhoami, type RepoContext } from "../context.js";
 import type { Deps } from "../deps.js";
 import { DataError, UsageError } from "../errors.js";
 import { userBlock } from "../identity/identity.js";
@@ -15,6 +15,7 @@ import { applyLogWrite, type LogWritePlan } from "../log/write.js";
 import { zoned } from "../util/time.js";
 import { jsonFlag, str, type Command } from "./types.js";
 import type { SyncResult } from "../sync/pipeline.js";
+import { announce, queueState } from "../sync/arrivals.js";
 import { DEFERRED_SAVE } from "../sync/messages.js";
 import { noteBanner, postCommitSummary, syncJson } from "../sync/summary.js";
 import type { WikiPhaseResult } from "../wiki/phase.js";
@@ -113,6 +114,18 @@ export function planLogWrite(
 export async function run(o: SaveOptions, deps: Deps, optional: ReadonlySet<SectionKey> = new Set()): Promise<SaveResult> {
   const inputs = checkSaveFlags(o, deps);
   const ctx = await openRepo(deps);
+  // In a burst of saves, tell a holder about to take the queue that this session's request is coming (unless a
+  // wiki provider may keep this session busy for a while first).
+  const offlineWiki = o.wiki === false || inputs.scope.kind === "general" || ctx.config.wiki.provider === "offline";
+  const arrived = o.sync !== false && offlineWiki ? announce(queueState(ctx.repo)) : undefined;
+  try {
+    return await saveIn(ctx, inputs, o, deps, optional);
+  } finally {
+    arrived?.();
+  }
+}
+
+async function saveIn(ctx: RepoContext, inputs: SaveInputs, o: SaveOptions, deps: Deps, optional: ReadonlySet<SectionKey>): Promise<SaveResult> {
   const who = await strictWhoami(ctx, deps);
   // Facts from the session's transcript fill Configuration Changes and Commands & Outputs (read before writing).
   let facts: TranscriptFacts | undefined;

@@ -1,7 +1,7 @@
 // The seed's Phase 4 as one pipeline: checks -> lock -> recover -> identity -> cruft -> commit -> fetch/replay/push
 // -> move the branch -> notes; then the same for the vault repo under its own lock.
 import { existsSync, promises as fsp, readdirSync } from "node:fs";
-import { basename, isAbsolute, join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import type { Deps } from "../deps.js";
 import { ConflictError, DeferredError, LogbookError, UnreachableError } from "../errors.js";
 import { parseStatusV2 } from "../git/parse.js";
@@ -16,6 +16,7 @@ import { cruftPaths } from "./cruft.js";
 import { clearStaleGitLocks, lockRel } from "./gitlocks.js";
 import { reconcileIdentity, type Author } from "./identity.js";
 import { clearJournal, readJournal, writeJournal } from "./journal.js";
+import { queueState } from "./arrivals.js";
 import { LockWaitCancelled } from "./lock.js";
 import { takeLock, type HeldLock } from "./locking.js";
 import {
@@ -172,14 +173,17 @@ function fromDone(r: RequestResult | undefined): RepoSyncOutcome {
 }
 
 /**
- * How long to wait before retrying a rejected push. Machines that lost a race would otherwise all fetch and push
- * again at once and collide again: the wait is random over a window that grows with each attempt and scales with
- * how long one fetch-replay-push cycle took (the time another machine needs to get its push through), as
- * Ethernet's backoff scales with its slot time.
+ * How long to wait before retrying a rejected push. A rejection means another machine's push has just landed, so
+ * the first two retries go almost at once (a short jitter): the remote is free, and of the machines that lost the
+ * same race one more gets through with each cycle, instead of all of them sleeping while nobody pushes. Machines
+ * that keep losing are racing each other or a machine that pushes continuously: from the third retry on the wait is
+ * random over a window that scales with how long one fetch-replay-push cycle took (the time another machine needs to
+ * get its push through) and doubles with each attempt up to 8 cycles, as Ethernet's backoff scales with its slot.
  */
 export function backoff(attempt: number, cycleMs: number, random: () => number = Math.random): number {
   const slot = Math.max(50, Math.min(cycleMs, 2000));
-  return Math.round(slot * 2 ** Math.min(attempt, 3) * random() + 25 * random());
+  const window = attempt < 2 ? slot / 4 : slot * 2 ** Math.min(attempt - 2, 3);
+  return Math.round(window * random() + 25 * random());
 }
 
 /** One repository's sync (the main repo, or the vault). The caller holds no lock; this takes it. */
@@ -196,7 +200,7 @@ export async function syncRepo(
   const tmp = join(state, "tmp");
   // each worktree has its own queue and journal: a request names paths of its own work tree, on its own branch,
   // and a journal describes one HEAD and one index
-  const qstate = repo.gitDir === repo.commonDir ? state : join(state, "worktrees", basename(repo.gitDir));
+  const qstate = queueState(repo);
   // Where to push and how to commit. A waiter whose request another session carries never needs to know: a
   // queued request reads it once it holds the lock (one git process fewer per waiting session).
   let b!: BranchInfo;
@@ -215,6 +219,7 @@ export async function syncRepo(
   // Group commit: a paths-mode request is queued first; whoever holds the lock commits and pushes it.
   const queued = req.mode === "paths" && o.queue !== false;
   if (!queued) await inspect();
+  else pause("before-queue");
   const ownId = queued
     ? await enqueue(qstate, { paths: req.paths, message: req.message, purpose: req.purpose, createdAt: deps.now().getTime(), pid: deps.pid })
     : undefined;
@@ -345,7 +350,7 @@ export async function syncRepo(
     const ref = async (name: string) => readRef(repo, name) ?? (await git.read(["rev-parse", "-q", "--verify", name]).catch(() => ""));
     const head = await ref("HEAD");
     // every queued request (ours included), one commit each, in the order they were made
-    if (r.queued) await linger(qstate, sleep);
+    if (r.queued) await linger(qstate, sleep, undefined, () => r.pause("lingering"));
     const requests = o.queue !== false ? await takeAll(qstate, deps.now().getTime()) : [];
     const items = requests.map((q) => ({ paths: q.paths, message: q.message }));
     // a paths-mode request that does not queue (none today) is committed after the queue

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { createExclusive, writeFileAtomic } from "../util/fs.js";
+import { arriving, leave } from "./arrivals.js";
 import type { RepoSyncOutcome } from "./pipeline.js";
 
 export interface QueuedRequest {
@@ -37,6 +38,7 @@ export async function enqueue(state: string, r: Omit<QueuedRequest, "id">): Prom
   // ids sort by time, so requests are committed in the order they were made
   const id = `${String(r.createdAt).padStart(15, "0")}-${r.pid}-${randomBytes(4).toString("hex")}`;
   await createExclusive(file(state, id, "req"), JSON.stringify({ ...r, id }) + "\n", join(state, "tmp"));
+  leave(state, r.pid); // arrived
   return id;
 }
 
@@ -64,16 +66,27 @@ export async function countRequests(state: string): Promise<number> {
 export const hasRequests = async (state: string): Promise<boolean> => (await countRequests(state)) > 0;
 
 /**
- * A burst of sessions is still arriving when the holder starts its round: while the queue keeps growing, give it
- * a moment (until it has not grown for 250 ms, 2 s at most), so one round carries the burst instead of a round
- * each. A single session (nothing queued but its own request) never waits.
+ * A burst of sessions is still arriving when the holder starts its round: while sessions have announced
+ * themselves and not queued yet (arrivals.ts; 5 s at most), or the queue keeps growing (until it has not grown for
+ * 250 ms, 2 s at most), give them a moment, so one round carries the burst instead of a round each. A single
+ * session (nothing queued but its own request, nobody arriving) never waits.
  */
-export async function linger(state: string, sleep: (ms: number) => Promise<void>, o = { quietMs: 250, maxMs: 2000, stepMs: 50 }): Promise<void> {
+export async function linger(
+  state: string,
+  sleep: (ms: number) => Promise<void>,
+  o = { quietMs: 250, maxMs: 2000, arrivingMs: 5000, stepMs: 50 },
+  /** Called once if it waits for announced sessions (a test hook point). */
+  waitingForArrivals: () => void = () => undefined,
+): Promise<void> {
   let n = await countRequests(state);
-  if (n <= 1) return;
-  for (let waited = 0, quiet = 0; waited < o.maxMs && quiet < o.quietMs; waited += o.stepMs) {
+  let coming = arriving(state);
+  if (n <= 1 && coming === 0) return;
+  if (coming > 0) waitingForArrivals();
+  for (let waited = 0, quiet = 0; ; waited += o.stepMs) {
+    if (coming > 0 ? waited >= o.arrivingMs : waited >= o.maxMs || quiet >= o.quietMs) return;
     await sleep(o.stepMs);
     const m = await countRequests(state);
+    coming = arriving(state);
     quiet = m > n ? 0 : quiet + o.stepMs;
     n = m;
   }

@@ -4,7 +4,9 @@
 import { writeFileSync } from "node:fs";
 
 export type PauseStep =
+  | "before-queue"
   | "after-lock"
+  | "lingering"
   | "after-commit"
   | "during-fetch"
   | "during-rebase"

@@ -1,11 +1,13 @@
 // Group commit at speed: a holder drains requests queued after its first round, waiters sleep on the queue
 // directory (woken by their result or a release, never by another file), and a burst lingers only while it grows.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, watch, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, watch, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { acquireLock, LockWaitCancelled, type LockHandle, type LockOptions } from "../../src/sync/lock.js";
+import { announce, arriving } from "../../src/sync/arrivals.js";
 import { countRequests, enqueue, finish, linger, pokeQueue, queueDir, wakeNames } from "../../src/sync/queue.js";
 import { makeTeam, narrative, runCli, tmpDir, waitFor } from "../helpers/index.js";
 import { cont, countOnRemote, pausedSave, queued, save } from "./helpers.js";
@@ -245,10 +247,113 @@ test("linger: bounded however long the burst (2 s of 50 ms sleeps by default; th
   await linger(q.state, grow);
   assert.deepEqual(calls, Array.from({ length: MAX_STEPS }, () => STEP));
   calls.length = 0;
-  await linger(q.state, grow, { quietMs: 100, maxMs: 1000, stepMs: 100 });
+  await linger(q.state, grow, { quietMs: 100, maxMs: 1000, arrivingMs: 3000, stepMs: 100 });
   assert.deepEqual(calls, Array.from({ length: 10 }, () => 100), "never more than 10 sleeps of 100 ms");
   calls.length = 0;
   // and with those options a burst that stops is left after one quiet look
-  await linger(q.state, async (ms) => void calls.push(ms), { quietMs: 100, maxMs: 1000, stepMs: 100 });
+  await linger(q.state, async (ms) => void calls.push(ms), { quietMs: 100, maxMs: 1000, arrivingMs: 3000, stepMs: 100 });
   assert.deepEqual(calls, [100]);
+});
+
+// ---- arrivals ------------------------------------------------------------------------------------------------
+
+/** A live process that is not this one (a session still on its way), stopped when the test ends. */
+function otherProcess(t: Pick<TestContext, "after">): number {
+  const c = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+  t.after(() => void c.kill("SIGKILL"));
+  return c.pid!;
+}
+
+test("arrivals: linger waits while a live session is on its way and stops when it has queued", async (t) => {
+  const q = queueWith(t, ["1.req"]);
+  const pid = otherProcess(t);
+  announce(q.state, pid);
+  assert.equal(arriving(q.state), 1);
+  const calls: number[] = [];
+  await linger(q.state, async (ms) => {
+    calls.push(ms);
+    // the session queues after the 10th look: the request appears and its announcement goes
+    if (calls.length === 10) await enqueue(q.state, { paths: ["a.md"], message: "m", purpose: "save", createdAt: 1, pid });
+  });
+  // well past the 250 ms quiet rule while it was coming; then the grown queue gets its quiet 250 ms
+  assert.equal(calls.length, 10 + QUIET_STEPS);
+  assert.equal(arriving(q.state), 0, "queueing took the announcement back");
+  assert.equal(await countRequests(q.state), 2);
+});
+
+test("arrivals: a lone save announced by another live session waits for it; bounded by arrivingMs", async (t) => {
+  const q = queueWith(t, ["1.req"]);
+  announce(q.state, otherProcess(t));
+  const calls: number[] = [];
+  await linger(q.state, async (ms) => void calls.push(ms));
+  assert.equal(calls.length, 5000 / STEP, "5 s at most for a session that never queues");
+  calls.length = 0;
+  await linger(q.state, async (ms) => void calls.push(ms), { quietMs: 100, maxMs: 1000, arrivingMs: 3000, stepMs: 100 });
+  assert.equal(calls.length, 30);
+});
+
+test("arrivals: dead sessions, old announcements and this process's own are not waited for", async (t) => {
+  const q = queueWith(t, ["1.req"]);
+  // a session SIGKILLed on its way leaves its file: removed at the first look
+  const dead = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
+  const deadPid = dead.pid!;
+  await new Promise((r) => dead.on("exit", r));
+  announce(q.state, deadPid);
+  announce(q.state); // this process (a holder is never waiting for itself)
+  const old = otherProcess(t);
+  announce(q.state, old);
+  const past = new Date(Date.now() - 120_000);
+  utimesSync(join(queueDir(q.state), `${old}.arriving`), past, past);
+  assert.equal(arriving(q.state), 0);
+  assert.equal(existsSync(join(queueDir(q.state), `${deadPid}.arriving`)), false, "the dead session's file is removed");
+  assert.equal(existsSync(join(queueDir(q.state), `${old}.arriving`)), true, "a live session's file is its own to remove");
+  const calls: number[] = [];
+  await linger(q.state, async (ms) => void calls.push(ms));
+  assert.deepEqual(calls, [], "one request, nobody arriving: no wait at all");
+  // and taking an announcement back twice is harmless
+  const back = announce(q.state, old);
+  back();
+  back();
+  assert.equal(existsSync(join(queueDir(q.state), `${old}.arriving`)), false);
+});
+
+test("arrivals via the CLI: a save's announcement is gone when it ends, whether it synced, failed or skipped the sync", async (t) => {
+  const team = await makeTeam(t, { machines: 1 });
+  const m = team.machines[0]!;
+  const qdir = join(m.dir, ".git", "logbook", "queue");
+  const left = () => (existsSync(qdir) ? readdirSync(qdir).filter((n) => n.endsWith(".arriving")) : []);
+  const ok = await save(m, "arrive-ok", "a1");
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.deepEqual(left(), []);
+  const bad = await m.cli(["save", "--scope", "general", "--topic", "arrive-bad", "--session", "a2", "--no-wiki"], { input: "no sections here\n" });
+  assert.equal(bad.code, 65, bad.stderr);
+  assert.deepEqual(left(), [], "a save that fails before queueing takes its announcement back");
+  const local = await m.cli(["save", "--scope", "general", "--topic", "arrive-local", "--session", "a3", "--no-wiki", "--no-sync"], { input: narrative("local") });
+  assert.equal(local.code, 0, local.stderr);
+  assert.deepEqual(left(), []);
+});
+
+test("arrivals: a holder waits for a session still on its way and carries it in the same round, one push", { timeout: 120_000 }, async (t) => {
+  const team = await makeTeam(t, { machines: 1 });
+  const m = team.machines[0]!;
+  team.remoteGit(["config", "core.logAllRefUpdates", "always"]); // one reflog entry per push from here on
+  // a session that has announced itself and written its log, stopped before it queues
+  const late = await pausedSave(t, m, "before-queue", "late", "l1");
+  assert.equal(queued(m.dir, ".req"), 0);
+  // the holder takes the lock, finds only its own request, and waits because `late` is on its way
+  const holder = await pausedSave(t, m, "lingering", "early", "e1");
+  cont(late.pid);
+  await waitFor(() => queued(m.dir, ".req") === 1, "the late session to queue its request behind the stopped holder");
+  cont(holder.pid);
+  assert.equal(await holder.done, 0, holder.output());
+  assert.equal(await late.done, 0, late.output());
+  assert.match(late.output(), new RegExp(`Group commit: committed and pushed by the sync already running on this machine \\(pid ${holder.pid}\\)`));
+  assert.equal(countOnRemote(team, "mike-early.md"), 1);
+  assert.equal(countOnRemote(team, "mike-late.md"), 1);
+  const pushes = team.remoteGit(["reflog", "show", "--format=%H", "main"]).split("\n").filter(Boolean);
+  assert.equal(pushes.length, 1, `one push carried both sessions (reflog: ${pushes.join(", ")})`);
+  assert.deepEqual(
+    team.remoteGit(["log", "--format=%s", "-2", "main"]).trim().split("\n").sort(),
+    ["session log: mike client:acme early", "session log: mike client:acme late"],
+  );
 });

@@ -25,7 +25,7 @@ export async function pausedSave(
   topic: string,
   session: string,
   args: string[] = ["save", "--scope", "client:acme", "--topic", topic, "--session", session, "--no-wiki"],
-): Promise<{ child: ChildProcess; pid: number; done: Promise<number | null>; output: () => string }> {
+): Promise<{ child: ChildProcess; pid: number; done: Promise<number | null>; output: () => string; marker: string }> {
   const marker = join(tmpDir(t, "lb-pause-"), "paused");
   const child = m.spawn(args, { input: narrative(topic), env: { LOGBOOK_TEST_PAUSE_AT: step, LOGBOOK_TEST_PAUSE_FILE: marker }, detached: true });
   let out = "";
@@ -46,7 +46,7 @@ export async function pausedSave(
       return true;
     }
   }, "the process to be stopped");
-  return { child, pid: child.pid!, done, output: () => out };
+  return { child, pid: child.pid!, done, output: () => out, marker };
 }
 
 /** SIGKILL the whole process group (node and its git children). */
