@@ -1,6 +1,6 @@
 // Sync (issue 4): one uncontended `logbook sync` of one new log against the raw git commands it stands for (add,
 // commit, fetch, rebase, push to a local bare remote, as one shell script), runs interleaved with `node -e 0`;
-// 64 concurrent saves (4 clones x 16) against 64 serial saves (issue 8); and a sync in a 10,000-log repo against a 100-log one.
+// 64 concurrent saves (4 clones x 16) against 64 serial saves (issue 8, three trials); and a sync in a 10,000-log repo against a 100-log one.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -8,6 +8,8 @@ import { median, narrative, runAsync, sandbox, team, time, timeAsync } from "../
 import { cli, generatedRepo, logsOnRemote } from "./scale.mjs";
 
 export const name = "sync";
+
+const BURST_TRIALS = 3;
 
 const RAW = "git add -A && git -c user.name=Mike -c user.email=mike@example.com commit -qm raw && git fetch -q && git rebase -q @{u} && git push -q";
 
@@ -84,14 +86,22 @@ export async function run() {
   } finally {
     sb.cleanup();
   }
-  sb = sandbox("sync-burst");
-  try {
-    const b = await burst(sb);
-    rows.push({ metric: "64 serial saves (4 clones), wall", value: b.serial, unit: "ms" });
-    rows.push({ metric: "64 concurrent saves (4 clones x 16), wall; all landed", value: b.concurrent, unit: "ms", ratio: b.concurrent / b.serial, goal: 0.5 });
-  } finally {
-    sb.cleanup();
+  // Three trials, each in a fresh sandbox (serial, then concurrent): on a shared 2-core VM one burst can take 19 s
+  // or 28 s depending on what else the host runs, so the trial with the median ratio is reported, and all three.
+  const trials = [];
+  for (let i = 0; i < BURST_TRIALS; i++) {
+    sb = sandbox("sync-burst");
+    try {
+      trials.push(await burst(sb));
+    } finally {
+      sb.cleanup();
+    }
   }
+  const ratios = trials.map((b) => b.concurrent / b.serial);
+  const mid = trials[ratios.indexOf(median(ratios))];
+  const all = ratios.map((r) => r.toFixed(2)).join(", ");
+  rows.push({ metric: "64 serial saves (4 clones), wall", value: mid.serial, unit: "ms" });
+  rows.push({ metric: `64 concurrent saves (4 clones x 16), wall; all landed (median of ${BURST_TRIALS} trials: ${all})`, value: mid.concurrent, unit: "ms", ratio: mid.concurrent / mid.serial, goal: 0.5 });
   sb = sandbox("sync-scale");
   try {
     const s = bigVsSmall(sb);

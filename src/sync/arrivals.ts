@@ -3,7 +3,8 @@
 // directory, removed once its request is queued (or the save ends). A holder about to take the queue then sees that
 // more requests are coming and waits for them (queue.ts `linger`), so a burst of saves is carried in one round
 // instead of one round per late arrival, each with its own fetch, push and push races. A killed save leaves its
-// file behind; it counts only while that process lives, and never for more than a minute.
+// file behind; it counts only while that process lives, and is removed when its process is gone or it is a minute
+// old (the pid was reused).
 import { mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { stateDir, type RepoPaths } from "../git/repo.js";
@@ -68,6 +69,7 @@ export function arriving(state: string, now = Date.now()): number {
     }
     try {
       if (now - statSync(join(dir, name)).mtimeMs < STALE_MS) n++;
+      else leave(state, pid); // its process id was reused: not a session on its way
     } catch {
       // left just now
     }

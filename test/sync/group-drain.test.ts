@@ -306,7 +306,7 @@ test("arrivals: dead sessions, old announcements and this process's own are not 
   utimesSync(join(queueDir(q.state), `${old}.arriving`), past, past);
   assert.equal(arriving(q.state), 0);
   assert.equal(existsSync(join(queueDir(q.state), `${deadPid}.arriving`)), false, "the dead session's file is removed");
-  assert.equal(existsSync(join(queueDir(q.state), `${old}.arriving`)), true, "a live session's file is its own to remove");
+  assert.equal(existsSync(join(queueDir(q.state), `${old}.arriving`)), false, "a minute-old file is a reused pid's: removed too");
   const calls: number[] = [];
   await linger(q.state, async (ms) => void calls.push(ms));
   assert.deepEqual(calls, [], "one request, nobody arriving: no wait at all");
