@@ -8,6 +8,7 @@
 import { mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { stateDir, type RepoPaths } from "../git/repo.js";
+import { pidExists } from "../util/pid.js";
 
 const SUFFIX = ".arriving";
 const STALE_MS = 60_000;
@@ -40,15 +41,6 @@ export function leave(state: string, pid = process.pid): void {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** How many sessions are still on their way; the files of dead processes are removed. */
 export function arriving(state: string, now = Date.now()): number {
   const dir = join(state, "queue");
@@ -63,7 +55,7 @@ export function arriving(state: string, now = Date.now()): number {
     if (!name.endsWith(SUFFIX)) continue;
     const pid = Number(name.slice(0, -SUFFIX.length));
     if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
-    if (!alive(pid)) {
+    if (!pidExists(pid)) {
       leave(state, pid);
       continue;
     }

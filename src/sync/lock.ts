@@ -31,7 +31,8 @@ import { randomBytes } from "node:crypto";
 import { promises as fsp, readdirSync, rmdirSync, rmSync, statSync, unlinkSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { DeferredError, EXIT, LogbookError } from "../errors.js";
-import { bootId, pidExists, pidNamespace, probeProcess, type ProcessProbe } from "./proc.js";
+import { pidExists } from "../util/pid.js";
+import { bootId, pidNamespace, probeProcess, type ProcessProbe } from "./proc.js";
 
 export interface LockOwner {
   pid: number;

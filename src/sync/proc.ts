@@ -3,6 +3,7 @@
 // on recorded outputs. A start time we cannot read is `undefined`: the lock then falls back to heartbeat age.
 import { execFile } from "node:child_process";
 import { promises as fsp } from "node:fs";
+import { pidExists } from "../util/pid.js";
 
 export interface ProcessProbe {
   alive: boolean;
@@ -68,17 +69,6 @@ export function parseWmicCreationDate(text: string): string | undefined {
 }
 
 // ---- probes -------------------------------------------------------------------------------------------------
-
-/** Signal 0 checks existence without touching the process. EPERM: it exists but belongs to someone else. */
-export function pidExists(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false; // 0 and negatives address process groups
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function run(file: string, args: string[], timeout: number): Promise<string | undefined> {
   return new Promise((resolve) => {

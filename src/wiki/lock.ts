@@ -3,6 +3,7 @@
 // Slow work (LLM calls, Syncro) happens outside it.
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
+import { pidExists } from "../util/pid.js";
 import { sleep } from "./providers/common.js";
 
 export interface WikiLockOptions {
@@ -13,21 +14,12 @@ export interface WikiLockOptions {
   now: () => Date;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 const readOwner = (dir: string) => fsp.readFile(join(dir, "owner.json"), "utf8").catch(() => "");
 
 async function isStale(dir: string, o: WikiLockOptions, staleMs: number): Promise<boolean> {
   try {
     const owner = JSON.parse(await fsp.readFile(join(dir, "owner.json"), "utf8")) as { pid?: number; at?: string };
-    if (typeof owner.pid === "number" && owner.pid !== o.pid && !alive(owner.pid)) return true;
+    if (typeof owner.pid === "number" && owner.pid !== o.pid && !pidExists(owner.pid)) return true;
     const at = Date.parse(owner.at ?? "");
     return !Number.isNaN(at) && o.now().getTime() - at > staleMs;
   } catch {

@@ -9,10 +9,10 @@ import {
   parseLinuxStat,
   parsePowerShellStart,
   parseWmicCreationDate,
-  pidExists,
   pidNamespace,
   probeProcess,
 } from "../../src/sync/proc.js";
+import { pidExists } from "../../src/util/pid.js";
 import { waitFor } from "../helpers/index.js";
 import { deadPid, procState } from "../helpers/lock-kit.js";
 
