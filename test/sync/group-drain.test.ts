@@ -342,8 +342,10 @@ test("arrivals: a holder waits for a session still on its way and carries it in 
   assert.equal(queued(m.dir, ".req"), 0);
   // the holder takes the lock, finds only its own request, and waits because `late` is on its way
   const holder = await pausedSave(t, m, "lingering", "early", "e1");
+  assert.equal(queued(m.dir, ".req"), 1, "the holder lingers before taking the queue: its own request is still there");
   cont(late.pid);
-  await waitFor(() => queued(m.dir, ".req") === 1, "the late session to queue its request behind the stopped holder");
+  // the late session queues (its announcement goes) and then waits for the lock the stopped holder has
+  await waitFor(() => queued(m.dir, ".req") === 2 && queued(m.dir, ".arriving") === 0, "the late session to queue its request behind the stopped holder");
   cont(holder.pid);
   assert.equal(await holder.done, 0, holder.output());
   assert.equal(await late.done, 0, late.output());
