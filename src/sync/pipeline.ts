@@ -6,7 +6,7 @@ import type { Deps } from "../deps.js";
 import { ConflictError, DeferredError, LogbookError, UnreachableError } from "../errors.js";
 import { parseStatusV2 } from "../git/parse.js";
 import { readRef } from "../git/refs.js";
-import { findRepo, stateDir, type RepoPaths } from "../git/repo.js";
+import { findRepo, parseCacheDir, stateDir, type RepoPaths } from "../git/repo.js";
 import { GitError, gitAt, type Git } from "../git/run.js";
 import type { Whoami } from "../identity/identity.js";
 import { loadRoster } from "../identity/identity.js";
@@ -290,7 +290,9 @@ export async function syncRepo(
     // cruft: untracked junk names only
     const st = await git.read(["status", "--porcelain=v2", "-z", "--untracked-files=all"]);
     const untracked = parseStatusV2(st).filter((e) => e.kind === "?").map((e) => e.path);
-    const users = Object.entries((await loadRoster(repo.root, join(state, "cache"))).roster).flatMap(([id, u]) => [id, u.name.split(/\s+/)[0] ?? id]);
+    // the roster, read once: cruft names its users, arrived notes name their authors
+    const { roster } = await loadRoster(repo.root, parseCacheDir(repo));
+    const users = Object.entries(roster).flatMap(([id, u]) => [id, u.name.split(/\s+/)[0] ?? id]);
     for (const p of cruftPaths(untracked, users)) {
       await fsp.rm(join(repo.root, ...p.split("/")), { force: true });
       deps.emit({ type: "cruft-removed", path: p });
@@ -300,7 +302,7 @@ export async function syncRepo(
 
     let notes: Note[] = [];
     if (o.notes) {
-      const names = Object.fromEntries(Object.entries((await loadRoster(repo.root, join(state, "cache"))).roster).map(([id, u]) => [id, u.name]));
+      const names = Object.fromEntries(Object.entries(roster).map(([id, u]) => [id, u.name]));
       notes = await arrivedNotes(git, first.before || undefined, first.upstream, who, names);
       await rememberNotes(state, notes);
       for (const n of notes) deps.emit({ type: "note-for-you", author: `${n.authorName} (${n.author})`, date: n.date, path: n.path, heading: n.heading, body: n.body });
